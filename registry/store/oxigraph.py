@@ -1,0 +1,140 @@
+"""The embedded store: pyoxigraph on a persistent directory (or in memory for tests)."""
+from __future__ import annotations
+
+import io
+import uuid
+from pathlib import Path
+from typing import BinaryIO, Iterable
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+
+from ..errors import QuerySyntaxError, StoreError
+from ..sparql_text import bind
+from .base import RDF_FORMATS, RESULT_FORMATS, Bindings, Row, Store
+from .terms import to_oxigraph, to_rdflib
+
+_RDF = {ext: ox.RdfFormat.from_media_type(mt) for ext, mt in RDF_FORMATS.items()}
+_RESULTS = {mt: ox.QueryResultsFormat.from_media_type(mt) for mt in RESULT_FORMATS.values()}
+
+
+def rdf_format(name: str) -> ox.RdfFormat:
+    fmt = _RDF.get(name) or ox.RdfFormat.from_media_type(name) or ox.RdfFormat.from_extension(name)
+    if fmt is None:
+        raise StoreError(f"unknown RDF format {name!r}", code="unknown_format")
+    return fmt
+
+
+class OxigraphStore(Store):
+    """>>> store = OxigraphStore()        # in memory; OxigraphStore("var/store") persists"""
+
+    def __init__(self, path: str | Path | None = None):
+        try:
+            self._store = ox.Store(str(path)) if path else ox.Store()
+        except OSError as exc:
+            raise StoreError(f"cannot open the store at {path}: {exc}", code="store_unavailable") from exc
+        self.path = path
+
+    def _query(self, query: str, bindings: Bindings | None = None, **kw):
+        try:
+            return self._store.query(bind(query, bindings),
+                                     use_default_graph_as_union=not kw.get("default_graph"), **kw)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+
+    def select(self, query: str, bindings: Bindings | None = None) -> list[Row]:
+        solutions = self._query(query, bindings)
+        names = [v.value for v in solutions.variables]
+        rows = []
+        for solution in solutions:
+            row = {}
+            for name in names:
+                value = solution[name]
+                if value is not None:
+                    row[name] = to_rdflib(value)
+            rows.append(row)
+        return rows
+
+    def ask(self, query: str, bindings: Bindings | None = None) -> bool:
+        return bool(self._query(query, bindings))
+
+    def construct(self, query: str, bindings: Bindings | None = None) -> Graph:
+        triples = self._query(query, bindings)
+        graph = Graph()
+        for triple in triples:
+            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+        return graph
+
+    def query_serialized(self, query, media_type, *, default_graphs=None, named_graphs=None):
+        kw = {}
+        if default_graphs:
+            kw["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        if named_graphs:
+            kw["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        result = self._query(query, **kw)
+        if isinstance(result, ox.QueryTriples):
+            return result.serialize(format=rdf_format(media_type)), "graph"
+        fmt = _RESULTS.get(media_type)
+        if fmt is None:
+            raise StoreError(f"cannot write query results as {media_type}", code="not_acceptable")
+        form = "ask" if isinstance(result, ox.QueryBoolean) else "select"
+        return result.serialize(format=fmt), form
+
+    def update(self, update: str) -> None:
+        try:
+            self._store.update(update)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+
+    def _serialize(self, data: Graph) -> bytes:
+        return data.serialize(format="nt", encoding="utf-8")
+
+    def replace_graph(self, graph: URIRef, data: Graph | bytes, format: str = "nt") -> None:
+        # Load into a private graph first (a failing parse leaves everything as it was),
+        # then swap it in with one update, which oxigraph runs as one transaction.
+        staging = URIRef(f"{graph}#staging-{uuid.uuid4().hex}")
+        body = self._serialize(data) if isinstance(data, Graph) else data
+        try:
+            self._store.load(body, format=rdf_format(format), to_graph=ox.NamedNode(str(staging)))
+        except (SyntaxError, ValueError) as exc:  # the load is transactional: nothing was written
+            raise StoreError(f"cannot parse the data for {graph}: {exc}", code="invalid_rdf") from exc
+        self._store.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
+        if not self._store.contains_named_graph(ox.NamedNode(str(graph))):
+            self._store.add_graph(ox.NamedNode(str(graph)))  # an empty replacement still exists
+
+    def add(self, graph: URIRef, data: Graph | Iterable) -> None:
+        g = ox.NamedNode(str(graph))
+        self._store.extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), g) for s, p, o in data)
+
+    def load(self, source, format: str, graph: URIRef | None = None) -> None:
+        fmt = rdf_format(format)
+        kw = {"to_graph": ox.NamedNode(str(graph))} if graph is not None and not fmt.supports_datasets else {}
+        try:
+            if isinstance(source, (str, Path)):
+                self._store.bulk_load(path=str(source), format=fmt, **kw)
+            else:
+                self._store.bulk_load(source, format=fmt, **kw)
+        except (SyntaxError, ValueError) as exc:
+            raise StoreError(f"cannot load: {exc}", code="invalid_rdf") from exc
+
+    def dump(self, output: BinaryIO, format: str = "nq", graph: URIRef | None = None) -> None:
+        fmt = rdf_format(format)
+        if graph is not None:
+            self._store.dump(output, format=fmt, from_graph=ox.NamedNode(str(graph)))
+        elif fmt.supports_datasets:
+            self._store.dump(output, format=fmt)
+        else:
+            raise StoreError(f"{format} holds one graph: name the graph to dump", code="unknown_format")
+
+    def graphs(self) -> list[URIRef]:
+        return sorted(URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def drop_graph(self, graph: URIRef) -> None:
+        self._store.update(f"DROP SILENT GRAPH <{graph}>")
+
+    def flush(self) -> None:
+        self._store.flush()
+
+    def close(self) -> None:
+        # pyoxigraph closes on garbage collection; drop our reference
+        self._store = None
