@@ -1,0 +1,34 @@
+"""Values bound into SPARQL text are escaped terms, never raw strings."""
+import pytest
+from rdflib import Literal, URIRef
+
+from registry.errors import InvalidInput
+from registry.sparql_text import bind
+
+
+def test_variables_inside_strings_iris_and_comments_are_left_alone():
+    query = 'SELECT ?x WHERE { ?x <http://ex/?o> "?o" . # ?o\n ?x ?p ?o }'
+    bound = bind(query, {"o": Literal("v")})
+    assert bound == 'SELECT ?x WHERE { ?x <http://ex/?o> "?o" . # ?o\n ?x ?p "v" }'
+
+
+def test_longer_names_are_not_replaced_by_prefixes():
+    assert bind("?o ?other $o", {"o": Literal(1)}) == '"1"^^<http://www.w3.org/2001/XMLSchema#integer> ?other "1"^^<http://www.w3.org/2001/XMLSchema#integer>'
+
+
+@pytest.mark.parametrize("hostile", ['x" } DROP ALL #', "x\\\" }", 'line\nbreak"""', "'; DELETE WHERE { ?s ?p ?o }"])
+def test_literals_are_escaped(hostile):
+    # the bound query must find exactly the triple whose value is the hostile text, nothing else
+    import pyoxigraph as ox
+    store = ox.Store()
+    s, p = ox.NamedNode("https://example.org/s"), ox.NamedNode("https://example.org/p")
+    store.add(ox.Quad(s, p, ox.Literal(hostile)))
+    store.add(ox.Quad(s, p, ox.Literal("other")))
+    bound = bind("SELECT ?s WHERE { ?s ?p ?v }", {"v": Literal(hostile)})
+    assert [row["s"] for row in store.query(bound)] == [s]
+
+
+@pytest.mark.parametrize("iri", ["http://ex/a> } DROP ALL {<x", "http://ex/ a", 'http://ex/"'])
+def test_iris_that_break_out_are_refused(iri):
+    with pytest.raises(InvalidInput):
+        bind("SELECT * WHERE { ?s ?p ?o }", {"s": URIRef(iri)})
