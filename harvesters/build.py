@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
+from registry.errors import ConfigurationError
 from registry.model import load_ontology
 from registry.settings import Settings
 from registry.store import Store
@@ -10,15 +12,37 @@ from registry.validation import Validator
 
 from .base import HarvestContext, SourceConfig
 from .config import load_sources
+from .http import HttpClient
 from .kinds import harvester_kinds
+from .recordings import Recordings
 from .runner import RunReport, run_source
 from .tooi import load_reference
 
+SHIPPED_RECORDINGS = Path(__file__).resolve().parent / "recordings"
 
-def load_vocabulary(settings: Settings, store: Store, log=sys.stderr):
+
+def open_http(settings: Settings) -> HttpClient:
+    """The build's one HTTP client.
+
+    Offline it replays recordings (``COLLECTIVES_RECORDINGS``, else the ones shipped with the
+    package) and never touches the network; with ``record`` it fetches live and writes every
+    response to ``COLLECTIVES_RECORDINGS``; otherwise it fetches live.
+    """
+    allow_private = getattr(settings, "allow_private_addresses", False)
+    if settings.offline:
+        return HttpClient(settings, mode="replay", recordings=Recordings(settings.recordings_dir or SHIPPED_RECORDINGS))
+    if getattr(settings, "record", False):
+        if not settings.recordings_dir:
+            raise ConfigurationError("recording needs a directory to write to (COLLECTIVES_RECORDINGS)")
+        return HttpClient(settings, mode="record", recordings=Recordings(settings.recordings_dir),
+                          allow_private=allow_private)
+    return HttpClient(settings, allow_private=allow_private)
+
+
+def load_vocabulary(settings: Settings, store: Store, log=sys.stderr, http: HttpClient | None = None):
     """Ontology, code lists and municipalities into the vocabulary graph; returns the reference."""
     iris = settings.iris
-    reference = load_reference(settings, log=log)
+    reference = load_reference(settings, http=http, log=log)
     graph = load_ontology(iris)
     graph += reference.to_graph(iris)
     store.replace_graph(iris.vocabulary_graph, graph)
@@ -26,16 +50,23 @@ def load_vocabulary(settings: Settings, store: Store, log=sys.stderr):
 
 
 def harvest(settings: Settings, store: Store, sources: list[SourceConfig], *, reference=None,
-            validator: Validator | None = None, log=sys.stderr) -> list[RunReport]:
-    reference = reference if reference is not None else load_vocabulary(settings, store, log=log)
-    validator = validator or Validator(settings.iris)
-    kinds = harvester_kinds()
-    context = HarvestContext(settings=settings, reference=reference)
-    reports = []
-    for config in sources:
-        harvester = kinds[config.kind](config, context)
-        reports.append(run_source(harvester, store, validator))
-    return reports
+            validator: Validator | None = None, http: HttpClient | None = None,
+            log=sys.stderr) -> list[RunReport]:
+    own_http = http is None
+    http = http if http is not None else open_http(settings)
+    try:
+        reference = reference if reference is not None else load_vocabulary(settings, store, log=log, http=http)
+        validator = validator or Validator(settings.iris)
+        kinds = harvester_kinds()
+        context = HarvestContext(settings=settings, reference=reference, http=http)
+        reports = []
+        for config in sources:
+            harvester = kinds[config.kind](config, context)
+            reports.append(run_source(harvester, store, validator))
+        return reports
+    finally:
+        if own_http:
+            http.close()
 
 
 def build(settings: Settings, store: Store, *, log=sys.stderr) -> list[RunReport]:

@@ -1,4 +1,5 @@
-"""The TOOI municipality and province registers: read live, else from a local recorded copy.
+"""The TOOI municipality and province registers: through the build's HTTP client (live, or a
+recording when offline), else from a local copy (``COLLECTIVES_REFERENCE_DIR``).
 
 Where neither can be read the registry says so in one line and goes on without municipality
 names and merges (collectives keep their CBS codes and TOOI IRIs).
@@ -12,21 +13,26 @@ from urllib.parse import urlsplit
 from registry.reference import Reference
 from registry.settings import Settings
 
-USER_AGENT = "collectives-registry/0.1 (+https://w3id.org/collectives-nl/)"
+from .http import HttpClient
 
 
 def _read(url: str, local_dir: Path | None, settings: Settings, http=None) -> tuple[bytes | None, str]:
+    """The register's bytes and where they came from, or None and what was tried.
+
+    With a client: its answer (live, or a recording when offline). Without one: a live
+    download unless offline. Then the local copy.
+    """
     problems = []
-    if not settings.offline:
+    if http is not None or not settings.offline:
+        client = http if http is not None else HttpClient(settings)
         try:
-            if http is not None:
-                return http.get(url).content, url
-            import requests
-            response = requests.get(url, timeout=settings.http_timeout, headers={"User-Agent": USER_AGENT})
-            response.raise_for_status()
-            return response.content, url
-        except Exception as exc:  # unreachable or refused: fall back to the local copy
-            problems.append(f"{url}: {type(exc).__name__}")
+            content = client.get(url).content
+            return content, f"{url} (recorded)" if client.mode == "replay" else url
+        except Exception as exc:  # unreachable, refused or not recorded: fall back to the local copy
+            problems.append(f"{url}: {getattr(exc, 'code', type(exc).__name__)}")
+        finally:
+            if http is None:
+                client.close()
     if local_dir:
         path = local_dir / Path(urlsplit(url).path).name
         try:

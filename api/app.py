@@ -1,0 +1,58 @@
+"""The application factory: settings in, a FastAPI app out (no module-level settings or store).
+
+>>> from registry.settings import Settings
+>>> app = create_app(Settings(store="memory"))
+>>> app.title
+'Citizen collectives registry'
+"""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+
+from registry.settings import Settings
+from registry.store import Store, open_store
+
+from . import problems
+from .http import CacheMiddleware
+from .routers import collectives, health, pages, sparql
+from .services.sparql import QueryRunner
+
+DESCRIPTION = """A knowledge graph of Dutch citizen collectives (energy and care cooperatives, food
+collectives, resident businesses...). Everything is linked data: a SPARQL 1.1 endpoint, lookups with
+content negotiation (`Accept` or `?format=`), statistics, validation for networks that publish data.
+Errors are `application/problem+json` with a stable `code`."""
+
+
+def create_app(settings: Settings, store: Store | None = None, *, root_path: str = "") -> FastAPI:
+    """Build the app around ``settings`` and ``store`` (opened from the settings when not given)."""
+    owns_store = store is None
+    store = store if store is not None else open_store(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        app.state.queries.close()
+        if owns_store:
+            store.close()
+
+    app = FastAPI(title="Citizen collectives registry", description=DESCRIPTION, version="0.1.0",
+                  root_path=root_path, lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    app.state.settings = settings
+    app.state.store = store
+    app.state.generation = 0  # bumped by updates through the endpoint
+    app.state.queries = QueryRunner(store, timeout=settings.query_timeout, cap=settings.result_cap)
+    problems.install(app)
+    for module in (health, sparql, collectives, pages):
+        app.include_router(module.router)
+    # innermost first: ETags over the plain body, then compression, then CORS outermost
+    app.add_middleware(CacheMiddleware)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                           allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["Accept", "Content-Type", "Authorization"],
+                           expose_headers=["ETag", "Link"], max_age=3600)
+    return app

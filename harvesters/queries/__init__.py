@@ -1,0 +1,1 @@
+"""SPARQL queries shipped with the harvesters (read by the `sparql` kind via options.query_file)."""
