@@ -140,8 +140,15 @@ def test_a_member_that_left_the_list_stays_withdrawn(settings, reference, store,
     assert by_name(graph, "Zorgcoöperatie Proefwijk")
 
 
-def test_garbage_markup_is_parsed_leniently_and_then_found_empty(settings, reference, store, validator, server, http):
-    server.routes["/kapot/"] = Route(b"<html><body><<article class='lid'<h3>>\x00</tab", content_type="text/html")
+def test_broken_markup_is_read_leniently(settings, reference, server, http):
+    broken = b"<html><body><<article class='lid'<h3>>\x00</tab><article class=lid><h3>Coop\xc3\xa9ratie X</h3"
+    server.routes["/kapot/"] = Route(broken, content_type="text/html")
+    records = list(harvester(settings, reference, http, server.url("/kapot/"), {**OPTIONS, "next": None}).gather())
+    assert [r.data["fields"]["name"] for r in records if r.data["fields"].get("name")] == [["Coopératie X"]]
+
+
+def test_a_page_that_is_not_a_member_list_fails_the_run(settings, reference, store, validator, server, http):
+    server.routes["/kapot/"] = Route(b"\x00\x01<<<>>> geen lijst </div></div>", content_type="text/html")
     report = run(harvester(settings, reference, http, server.url("/kapot/")), store, validator)
     assert report.status == "failed" and "fewer than min_items" in report.message
 

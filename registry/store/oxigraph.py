@@ -30,6 +30,8 @@ class OxigraphStore(Store):
 
     def __init__(self, path: str | Path | None = None):
         try:
+            if path:
+                Path(path).mkdir(parents=True, exist_ok=True)
             self._store = ox.Store(str(path)) if path else ox.Store()
         except OSError as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}", code="store_unavailable") from exc

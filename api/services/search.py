@@ -1,0 +1,148 @@
+"""Searching collectives: a name query and filters, paged in a stable order, total on request.
+
+Filters become fixed query fragments; their values are bound terms (``VALUES`` blocks written by
+``registry.sparql_text.values_block``, literals bound by the store), never text from the request.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+from registry.errors import InvalidInput
+from registry.settings import Settings
+from registry.sparql_text import values_block
+from registry.store import Store
+
+from . import municipalities, queries
+from .collectives import ID_PATTERN
+from .text import accent_pattern
+
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 20
+MAX_OFFSET = 100_000
+MAX_VALUES = 20
+CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+DATE = re.compile(r"^[12][0-9]{3}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
+
+# filter name → (concept scheme, predicate in the query)
+CONCEPT_FILTERS = {
+    "sector": ("sector", "cc:sector"),
+    "type": ("collective-type", "cc:collectiveType"),
+    "legal_form": ("legal-form", "rov:orgType"),
+    "role": ("role", "cc:societalRole"),
+    "stage": ("lifecycle-stage", "cc:lifecycleStage"),
+}
+
+
+@dataclass
+class SearchRequest:
+    q: str | None = None
+    concepts: dict[str, list[str]] = field(default_factory=dict)  # filter name → codes
+    municipality: list[str] = field(default_factory=list)
+    province: list[str] = field(default_factory=list)
+    network: list[str] = field(default_factory=list)
+    active_on: str | None = None
+    founded_from: int | None = None
+    founded_to: int | None = None
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    total: bool = False
+    kind: str = "collective"
+
+
+@dataclass
+class SearchResult:
+    things: list[URIRef]
+    total: int | None
+    merged: list[dict] = field(default_factory=list)  # municipalities asked by an ended code
+
+
+def _check_list(name: str, values: list[str]) -> list[str]:
+    values = [v.strip() for v in values if v and v.strip()]
+    if len(values) > MAX_VALUES:
+        raise InvalidInput(f"at most {MAX_VALUES} values for {name}")
+    return values
+
+
+def _filters(request: SearchRequest, store: Store, settings: Settings) -> tuple[str, dict, list[dict]]:
+    iris = settings.iris
+    fragments, bindings, merged = [], {}, []
+    if request.q is not None:
+        text = request.q.strip()
+        if len(text) > 200:
+            raise InvalidInput("q is limited to 200 characters")
+        if text:
+            fragments.append('FILTER(REGEX(STR(?n), ?f_pattern, "i"))')
+            bindings["f_pattern"] = Literal(accent_pattern(text))
+    for name, (scheme, predicate) in CONCEPT_FILTERS.items():
+        codes = _check_list(name, request.concepts.get(name, []))
+        if not codes:
+            continue
+        for code in codes:
+            if not CODE.match(code):
+                raise InvalidInput(f"{name} takes codes like 'energy' (lower-case letters, digits, '-'), "
+                                   f"got {code[:50]!r}")
+        variable = f"f_{name}"
+        fragments.append(values_block(variable, [iris.concept(scheme, c) for c in codes])
+                         + f" ?c {predicate} ?{variable} .")
+    places = []
+    for text in _check_list("municipality", request.municipality):
+        try:
+            found = municipalities.resolve(store, settings, text)
+        except Exception as exc:  # NotFound: an unknown municipality is a wrong parameter here
+            if getattr(exc, "code", "") == "not_found":
+                raise InvalidInput(f"unknown municipality {text[:100]!r}") from None
+            raise
+        places.append(URIRef(found.iri))
+        if found.merged_from:
+            merged.append(found.to_dict())
+    if places:
+        fragments.append(values_block("f_municipality", places) + " ?c cc:municipality ?f_municipality .")
+    provinces = [municipalities.province(store, settings, p) for p in _check_list("province", request.province)]
+    if provinces:
+        fragments.append(values_block("f_province", provinces) + " ?c cc:province ?f_province .")
+    networks = _check_list("network", request.network)
+    for ident in networks:
+        if not ID_PATTERN.match(ident):
+            raise InvalidInput(f"not a network id: {ident[:50]!r}")
+    if networks:
+        fragments.append(values_block("f_network", [iris.network(n) for n in networks])
+                         + " ?c org:memberOf ?f_network .")
+    if request.active_on:
+        if not DATE.match(request.active_on):
+            raise InvalidInput("active_on takes a date: YYYY, YYYY-MM or YYYY-MM-DD")
+        fragments.append("OPTIONAL { ?c schema:foundingDate ?f_fd } OPTIONAL { ?c schema:dissolutionDate ?f_dd }\n"
+                         "  FILTER((!BOUND(?f_fd) || STR(?f_fd) <= ?f_active) && (!BOUND(?f_dd) || STR(?f_dd) > ?f_active))")
+        bindings["f_active"] = Literal(request.active_on)
+    for bound, op, variable in ((request.founded_from, ">=", "f_from"), (request.founded_to, "<=", "f_to")):
+        if bound is None:
+            continue
+        if not 1000 <= bound <= 2999:
+            raise InvalidInput("founding years are between 1000 and 2999")
+        if "?f_fy" not in " ".join(fragments):
+            fragments.append("?c schema:foundingDate ?f_founded . "
+                             "BIND(xsd:integer(SUBSTR(STR(?f_founded), 1, 4)) AS ?f_fy)")
+        fragments.append(f"FILTER(?f_fy {op} ?{variable})")
+        bindings[variable] = Literal(bound, datatype=XSD.integer)
+    return "\n  ".join(fragments), bindings, merged
+
+
+def search(store: Store, settings: Settings, request: SearchRequest) -> SearchResult:
+    if not 1 <= request.limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit is between 1 and {MAX_LIMIT}")
+    if not 0 <= request.offset <= MAX_OFFSET:
+        raise InvalidInput(f"offset is between 0 and {MAX_OFFSET}")
+    filters, bindings, merged = _filters(request, store, settings)
+    klass = "cc:Network" if request.kind == "network" else "cc:CitizenCollective"
+    head = queries.prologue(settings.iris)
+    page = (queries.SEARCH_PAGE.replace("CLASS", klass).replace("FILTERS", filters)
+            .replace("LIMIT_OFFSET", f"LIMIT {int(request.limit)} OFFSET {int(request.offset)}"))
+    rows = store.select(head + page, bindings)
+    total = None
+    if request.total:
+        count = queries.SEARCH_COUNT.replace("CLASS", klass).replace("FILTERS", filters)
+        total = int(store.select(head + count, bindings)[0]["total"])
+    return SearchResult([row["c"] for row in rows], total, merged)
