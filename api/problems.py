@@ -50,6 +50,9 @@ STATUS = {
     "not_acceptable": (406, "Not acceptable"),
     "read_only": (403, "Read-only endpoint"),
     "result_too_large": (413, "Result too large"),
+    "query_too_large": (413, "Query too large"),
+    "payload_too_large": (413, "Payload too large"),
+    "unsupported_media_type": (415, "Unsupported media type"),
     "query_timeout": (503, "Query timeout"),
     "store_unavailable": (503, "Store unavailable"),
 }
@@ -74,10 +77,11 @@ def _registry_error(request: Request, exc: RegistryError) -> Response:
     if isinstance(exc, Problem):
         title = STATUS.get(exc.code, (exc.status, exc.code.replace("_", " ").capitalize()))[1]
         return problem_response(exc.status, exc.code, title, str(exc), exc.headers, **exc.extra)
-    if exc.code in STATUS:
-        status, title = STATUS[exc.code]
+    known = exc.code if exc.code in STATUS else type(exc).code  # a custom code keeps its class's status
+    if known in STATUS:
+        status, title = STATUS[known]
         extra = {"available": exc.offered} if isinstance(exc, NotAcceptable) else {}
-        return problem_response(status, exc.code, title, str(exc)[:2000], **extra)
+        return problem_response(status, exc.code, STATUS.get(exc.code, (status, title))[1], str(exc)[:2000], **extra)
     if isinstance(exc, StoreError):
         # a store failure may carry backend details: log them, tell the client only the code
         log.error("store error on %s: %s", request.url.path, exc)

@@ -195,8 +195,16 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 
 
 class HttpClient:
-    """See the module documentation. ``mode``: ``live``, ``record`` (live, and every response
-    is written to ``recordings``) or ``replay`` (recordings only; never the network)."""
+    """See the module documentation.
+
+    ``mode``: ``live``; ``record`` (live, and every response written to ``recordings``); or
+    ``replay`` (recordings only, never the network). ``rate`` (per call, else ``default_rate``)
+    is requests per second per host; a robots.txt Crawl-delay or Request-rate can only lower it.
+    ``retries`` more tries after a connection error, 429 or 5xx, waiting ``Retry-After`` (refused
+    above ``max_retry_wait`` seconds) or ``backoff`` × 2^n seconds. ``cache_dir``: where ETags
+    and bodies are kept (True: ``data_dir/http-cache``; None: in memory). ``max_seconds`` bounds
+    the time to receive one body. ``allow_private`` lets tests reach loopback.
+    """
 
     def __init__(self, settings: Settings, *, mode: str = "live", recordings: Recordings | None = None,
                  user_agent: str = DEFAULT_USER_AGENT, max_bytes: int = 20 * MiB, allow_private: bool = False,

@@ -138,7 +138,6 @@ class Validator:
             shacl_graph=self.shapes,
             inference="none",
             allow_warnings=True,
-            advanced=True,
             inplace=True,
         )
         results = [self._result(report_graph, node) for node in report_graph.objects(None, SH.result)]

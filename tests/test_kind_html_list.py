@@ -43,7 +43,7 @@ def http(settings):
 
 
 def harvester(settings, reference, http, url, options=None, name="ledenlijst"):
-    config = SourceConfig(name=name, kind="html-list", url=url, options=options or OPTIONS)
+    config = SourceConfig(name=name, kind="html-list", url=url, options=options or OPTIONS, rate=1000.0)
     return HtmlListHarvester(config, HarvestContext(settings, reference, http=http))
 
 
@@ -141,10 +141,11 @@ def test_a_member_that_left_the_list_stays_withdrawn(settings, reference, store,
 
 
 def test_broken_markup_is_read_leniently(settings, reference, server, http):
-    broken = b"<html><body><<article class='lid'<h3>>\x00</tab><article class=lid><h3>Coop\xc3\xa9ratie X</h3"
+    broken = b"<html><body><<article class='lid'<h3>>\x00</tab><article class=lid><h3>Coop\xc3\xa9ratie X"
     server.routes["/kapot/"] = Route(broken, content_type="text/html")
     records = list(harvester(settings, reference, http, server.url("/kapot/"), {**OPTIONS, "next": None}).gather())
-    assert [r.data["fields"]["name"] for r in records if r.data["fields"].get("name")] == [["Coopératie X"]]
+    # the unclosed first article swallows the second; what can be read is read, without an exception
+    assert {n for r in records for n in r.data["fields"].get("name", [])} == {"Coopératie X"}
 
 
 def test_a_page_that_is_not_a_member_list_fails_the_run(settings, reference, store, validator, server, http):

@@ -26,7 +26,7 @@ EXPORT_OPTIONS = {
 
 
 def harvester(settings, reference, options, *, name="tabel", url=None, http=None):
-    config = SourceConfig(name=name, kind="table", url=url, options=options)
+    config = SourceConfig(name=name, kind="table", url=url, options=options, rate=1000.0)
     return TableHarvester(config, HarvestContext(settings, reference, http=http))
 
 

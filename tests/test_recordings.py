@@ -89,3 +89,29 @@ def test_record_and_replay_modes_need_recordings(settings):
         HttpClient(settings, mode="replay")
     with pytest.raises(ValueError):
         HttpClient(settings, mode="sideways", recordings=Recordings("."))
+
+
+def test_an_offline_build_replays_and_a_recording_build_records(tmp_path):
+    from harvesters.build import SHIPPED_RECORDINGS, open_http
+    with open_http(Settings(store="memory", offline=True)) as client:
+        assert client.mode == "replay" and client.recordings.directory == SHIPPED_RECORDINGS
+    with open_http(Settings(store="memory", offline=True, recordings_dir=tmp_path)) as client:
+        assert client.recordings.directory == tmp_path
+    with open_http(Settings(store="memory", data_dir=tmp_path)) as client:
+        assert client.mode == "live"
+
+
+def test_the_municipality_register_is_replayed_from_a_recording(reference_dir, tmp_path, no_network):
+    import io
+
+    from harvesters.tooi import load_reference
+    settings = Settings(store="memory", offline=True, recordings_dir=tmp_path)
+    recordings = Recordings(tmp_path)
+    for url in (settings.tooi_municipalities_url, settings.tooi_provinces_url):
+        local = reference_dir / url.rsplit("/", 1)[1]
+        recordings.put("GET", url, None, 200, {"Content-Type": "application/json"}, local.read_bytes())
+    log = io.StringIO()
+    with HttpClient(settings, mode="replay", recordings=recordings) as offline:
+        reference = load_reference(settings, http=offline, log=log)
+    assert len(reference.municipalities) == 605
+    assert "(recorded)" in log.getvalue() and log.getvalue().count("\n") == 1

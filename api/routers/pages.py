@@ -8,7 +8,7 @@ from rdflib import Graph, URIRef
 from ..deps import base_path
 from ..services import collectives as service
 from ..services import examples
-from ..templates import esc, link, page, table
+from ..templates import bar_chart, esc, link, page, point_map, table
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -97,9 +97,71 @@ def thing_page(request: Request, kind: str, ident: str, graph: Graph, lang: str)
     if summary["networks"]:
         parts.append("<p>Networks: " + ", ".join(
             link(f"{base}/networks/{n['id']}", n["id"]) for n in summary["networks"]) + "</p>")
+    if kind == "network":
+        from ..services import search
+        members = search.search(store, settings, search.SearchRequest(network=[ident], limit=100, total=True))
+        names = service.summaries(store, iris, members.things, lang)
+        parts.append(f"<h2>Members ({esc(members.total)})</h2><ul>" + "".join(
+            f"<li>{link(base + '/collectives/' + m['id'], m['name'])}</li>" for m in names) + "</ul>")
     history = service.lifecycle(store, iris, iri)
     if history:
         parts.append("<h2>Life history</h2>" + table(["Event", "Date"], [
             [esc(e["type"] or "event"), esc(e["date"] or e["year"])] for e in history]))
     parts.append("<h2>Facts and their sources</h2>" + table(["Property", "Value", "Source"], rows))
     return html(page(summary["name"] or ident, "".join(parts), base=base, lang=lang))
+
+
+def list_page(request: Request, kind: str, items: list[dict], total: int | None, next_url: str | None) -> HTMLResponse:
+    base = base_path(request)
+    q = request.query_params.get("q", "")
+    rows = []
+    for item in items:
+        municipality = item.get("municipality") or {}
+        rows.append([
+            link(f"{base}/{kind}s/{item['id']}", item["name"] or item["id"]),
+            esc(", ".join(s["label"] or s["code"] for s in item.get("sectors", []))),
+            link(f"{base}/municipalities/{municipality['code']}", municipality.get("name") or municipality["code"])
+            if municipality else "",
+            esc(item.get("founded") or ""),
+        ])
+    form = (f'<form role="search" action="{esc(base)}/{kind}s" method="get">'
+            f'<label for="q">Name</label> <input type="search" id="q" name="q" value="{esc(q)}" maxlength="200">'
+            f'<input type="hidden" name="format" value="html"> <button type="submit">Search</button></form>')
+    count = f"<p>{esc(total)} found.</p>" if total is not None else ""
+    more = f"<p>{link(next_url, 'Next page', rel='next')}</p>" if next_url else ""
+    body = form + count + (table(["Name", "Sectors", "Municipality", "Founded"], rows) if rows
+                           else "<p>Nothing found.</p>") + more
+    return html(page("Collectives" if kind == "collective" else "Networks", body, base=base))
+
+
+def municipality_page(request: Request, data: dict, lang: str) -> HTMLResponse:
+    from ..services import search
+    base = base_path(request)
+    settings, store = request.app.state.settings, request.app.state.store
+    result = search.search(store, settings, search.SearchRequest(municipality=[data["code"]], limit=100, total=True))
+    items = service.summaries(store, settings.iris, result.things, lang)
+    parts = []
+    if data.get("merged_from"):
+        parts.append(f"<p>{esc(data['merged_from'])} is now part of {esc(data['name'])}.</p>")
+    province = data.get("province") or {}
+    parts.append(f"<p>Code {esc(data['code'])} · province {esc(province.get('name') or province.get('code') or '?')} · "
+                 f"{esc(result.total)} collectives · also as "
+                 f"{link(base + '/municipalities/' + data['code'] + '?format=json', 'JSON')}, collectives as "
+                 f"{link(base + '/municipalities/' + data['code'] + '/collectives?format=csv&limit=100', 'CSV')}</p>")
+    if data["sectors"]:
+        parts.append("<h2>Sectors</h2>" + bar_chart([(s["label"] or s["code"], s["collectives"]) for s in data["sectors"]],
+                                                    "Collectives by sector"))
+    points = [(i["point"][0], i["point"][1], i["name"]) for i in items if i.get("point")]
+    if points:
+        parts.append("<h2>Map</h2>" + point_map(points, f"Collectives in {data['name']}"))
+    rows = [[link(f"{base}/collectives/{i['id']}", i["name"]),
+             esc(", ".join(s["label"] or s["code"] for s in i["sectors"])), esc(i.get("founded") or "")] for i in items]
+    parts.append("<h2>Collectives</h2>" + (table(["Name", "Sectors", "Founded"], rows) if rows else "<p>None known.</p>"))
+    if data["networks"]:
+        parts.append("<h2>Networks present</h2>" + table(["Network", "Members here"], [
+            [link(f"{base}/networks/{n['id']}", n["name"] or n["id"]), esc(n["members_here"])] for n in data["networks"]]))
+    if data["partnerships"]:
+        parts.append("<h2>Partnerships</h2>" + table(["Collective", "Type", "Since"], [
+            [link(f"{base}/collectives/{p['collective']}", p["collective"]), esc(p["type"] or ""), esc(p["start"] or "")]
+            for p in data["partnerships"]]))
+    return html(page(data["name"] or data["code"], "".join(parts), base=base, lang=lang))

@@ -124,6 +124,8 @@ NETWORK_COVERAGE = """SELECT ?province (COUNT(DISTINCT ?c) AS ?members) WHERE {
   ?c org:memberOf ?network ; cc:province ?province .
 } GROUP BY ?province ORDER BY DESC(?members) ?province"""
 
+NETWORK_MEMBER_COUNT = "SELECT (COUNT(DISTINCT ?c) AS ?members) WHERE { ?c org:memberOf ?network }"
+
 # reconciliation: candidates by name (and optionally municipality / KvK)
 RECONCILE_CANDIDATES = """SELECT ?c (MIN(?n) AS ?name) (SAMPLE(?t) AS ?type) WHERE {
   ?c a ?t ; schema:name ?n .

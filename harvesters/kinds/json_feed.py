@@ -20,6 +20,7 @@ element of a list. Text values lose HTML tags and entities (map plugins often ke
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -143,6 +144,7 @@ class JsonFeedHarvester(Harvester):
         max_pages = self.config.options.get("max_pages", DEFAULT_MAX_PAGES)
         for start in self.config.all_urls:
             seen: set[str] = set()
+            bodies: set[str] = set()
             url: str | None = start
             while url and url not in seen:
                 if len(seen) >= max_pages:
@@ -150,6 +152,10 @@ class JsonFeedHarvester(Harvester):
                 seen.add(url)
                 response = self.context.http.get(url, rate=self.config.rate)
                 page_url = getattr(response, "url", None) or url
+                digest = hashlib.sha256(response.content).hexdigest()
+                if digest in bodies:  # a new URL serving a page already read
+                    break
+                bodies.add(digest)
                 document = parse_json(response.content, page_url)
                 yield document, page_url
                 url = self._next(document, response, page_url)

@@ -27,11 +27,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 
 import pyoxigraph as ox
 from rdflib import URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+from rdflib.namespace import PROV, RDFS, XSD
 
 from ..identifiers import mint_id, normalise_gm_code
 from ..lifecycle import LifecycleFacts, RecordSeen
@@ -195,18 +194,18 @@ class ClusterMerger:
         stating = self._ordered_for("municipality", lambda r: r.values(p["stated"]) or r.values(p["muni"]))
         said: dict[str, list[str]] = {}
         for rec in stating:
-            stated = (rec.values(p["stated"]) or rec.values(p["muni"]))[0].value
-            said.setdefault(ctx.current(stated), []).append(rec.iri)
+            said.setdefault(rec.municipality or "", []).append(rec.iri)
         override = self.overrides.get("municipality")
-        stated = None
+        stated = current = None
         if override and override[0] == "value":
             code = normalise_gm_code(override[1])
             stated = str(municipality_iri(code)) if code else None
+            current = ctx.current(stated) if stated else None
         elif stating:
             stated = (stating[0].values(p["stated"]) or stating[0].values(p["muni"]))[0].value
+            current = stating[0].municipality or stated
         province = None
-        if stated:
-            current = ctx.current(stated)
+        if stated and current:
             self.add(self.c, p["stated"], stated)
             self.add(self.c, p["muni"], current)
             self.add(self.c, p["cbs"], ox.Literal(current.rsplit("/", 1)[-1].upper()))
@@ -368,5 +367,3 @@ def fact_sources(store: Store, iris: RegistryIRIs, collective: URIRef) -> list[d
     rows = store.select(fact_sources_query(iris), {"c": collective})
     return [{k: str(v) for k, v in row.items()} for row in rows]
 
-
-_ = (DCTERMS, date)

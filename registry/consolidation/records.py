@@ -154,10 +154,14 @@ def add_match_keys(records: list[SourceRecord], iris: RegistryIRIs,
         rec.websites = frozenset(k for k in (website_key(o.value) for o in rec.values(url_p)) if k)
         stated = [o.value for o in rec.values(stated_p)]
         current = [o.value for o in rec.values(muni_p)]
-        municipality = stated[0] if stated else (current[0] if current else None)
-        # follow municipal reorganisations to today's municipality, whatever the source said
-        while municipality in successors and successors[municipality] != municipality:
-            municipality = successors[municipality]
+        if stated and stated[0] in successors:
+            # follow municipal reorganisations known to the vocabulary graph, whatever the source mapped
+            municipality, seen = stated[0], set()
+            while municipality in successors and municipality not in seen:
+                seen.add(municipality)
+                municipality = successors[municipality]
+        else:
+            municipality = current[0] if current else (stated[0] if stated else None)
         rec.municipality = municipality or None
         provinces = rec.values(prov_p)
         rec.province = provinces[0].value if provinces else None

@@ -1,0 +1,66 @@
+"""Statistics for researchers, as JSON or CSV; each figure carries the SPARQL query behind it."""
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+
+from registry.errors import NotFound
+from registry.settings import Settings
+from registry.store import Store
+
+from ..conneg import negotiate, with_charset
+from ..deps import base_path, get_settings, get_store
+from ..services import listing, stats
+from ..templates import bar_chart, esc, link, page
+
+router = APIRouter(tags=["statistics"])
+
+
+@router.get("/stats", summary="The statistics on offer")
+def stats_index(request: Request, settings: Settings = Depends(get_settings)) -> dict:
+    base = base_path(request)
+    return {"figures": [{"name": name, "url": f"{base}/stats/{name}"} for name in stats.figure_queries(settings.iris)],
+            "summary": f"{base}/stats/summary"}
+
+
+@router.get("/stats/summary", summary="All figures at once (JSON) or as charts (HTML)")
+def stats_summary(request: Request, format: str | None = Query(None, max_length=100),
+                  settings: Settings = Depends(get_settings), store: Store = Depends(get_store)) -> Response:
+    chosen = negotiate(request.headers.get("accept"), ["application/json", "text/html"], format)
+    figures = {name: stats.figure(store, settings.iris, name)[0] for name in stats.figure_queries(settings.iris)}
+    if chosen == "text/html":
+        base = base_path(request)
+        parts = []
+        for name, rows in figures.items():
+            if not rows:
+                continue
+            label_key = next((k for k in ("label", "year", "sector", "province") if k in rows[0]), None)
+            value_key = next((k for k, v in rows[0].items() if isinstance(v, int) and k != "year"), None)
+            if label_key is None or value_key is None:
+                continue
+            title = name.replace("_", " ").capitalize()
+            chart = bar_chart([(str(r.get(label_key, "?")), r.get(value_key, 0)) for r in rows[:40]], title)
+            parts.append(f"<h2>{esc(title)}</h2>{chart}<p>{link(f'{base}/stats/{name}?format=csv', 'CSV')} · "
+                         f"{link(f'{base}/stats/{name}', 'JSON with its query')}</p>")
+        return Response(page("Statistics and trends", "".join(parts) or "<p>No data yet.</p>", base=base),
+                        media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
+    return Response(json.dumps(figures, ensure_ascii=False), media_type="application/json", headers={"Vary": "Accept"})
+
+
+@router.get("/stats/{name}", summary="One figure: rows and the query that made them (JSON) or rows (CSV)")
+def stats_figure(request: Request, name: str = Path(..., max_length=100, examples=["by_sector"]),
+                 format: str | None = Query(None, max_length=100),
+                 settings: Settings = Depends(get_settings), store: Store = Depends(get_store)) -> Response:
+    chosen = negotiate(request.headers.get("accept"), ["application/json", "text/csv"], format)
+    found = stats.figure(store, settings.iris, name)
+    if found is None:
+        raise NotFound(f"no figure named {name[:100]!r}; see /stats")
+    rows, query = found
+    if chosen == "text/csv":
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        return Response(listing.to_csv([], columns, rows), media_type=with_charset("text/csv"),
+                        headers={"Vary": "Accept", "Content-Disposition": f'attachment; filename="{name}.csv"'})
+    body = {"name": name, "rows": rows, "query": query}
+    return Response(json.dumps(body, ensure_ascii=False), media_type="application/json", headers={"Vary": "Accept"})
