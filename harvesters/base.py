@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Iterator
 
 from rdflib import Graph
@@ -63,6 +64,9 @@ class HarvestContext:
     settings: Settings
     reference: Reference
     http: Any = None  # harvesters.http.HttpClient when the kind reads the web
+    # Incremental run: kinds that can ask their source for changes since a date do so, and
+    # records not gathered are kept as they were instead of being marked withdrawn.
+    since: date | None = None
 
     @property
     def iris(self) -> RegistryIRIs:

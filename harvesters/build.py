@@ -18,7 +18,7 @@ from .recordings import Recordings
 from .runner import RunReport, run_source
 from .tooi import load_reference
 
-SHIPPED_RECORDINGS = Path(__file__).resolve().parent / "recordings"
+SHIPPED_RECORDINGS = Path(__file__).resolve().parent / "recorded"
 
 
 def open_http(settings: Settings) -> HttpClient:
@@ -28,10 +28,10 @@ def open_http(settings: Settings) -> HttpClient:
     package) and never touches the network; with ``record`` it fetches live and writes every
     response to ``COLLECTIVES_RECORDINGS``; otherwise it fetches live.
     """
-    allow_private = getattr(settings, "allow_private_addresses", False)
+    allow_private = settings.allow_private_addresses
     if settings.offline:
         return HttpClient(settings, mode="replay", recordings=Recordings(settings.recordings_dir or SHIPPED_RECORDINGS))
-    if getattr(settings, "record", False):
+    if settings.record:
         if not settings.recordings_dir:
             raise ConfigurationError("recording needs a directory to write to (COLLECTIVES_RECORDINGS)")
         return HttpClient(settings, mode="record", recordings=Recordings(settings.recordings_dir),
@@ -51,14 +51,14 @@ def load_vocabulary(settings: Settings, store: Store, log=sys.stderr, http: Http
 
 def harvest(settings: Settings, store: Store, sources: list[SourceConfig], *, reference=None,
             validator: Validator | None = None, http: HttpClient | None = None,
-            log=sys.stderr) -> list[RunReport]:
+            since=None, log=sys.stderr) -> list[RunReport]:
     own_http = http is None
     http = http if http is not None else open_http(settings)
     try:
         reference = reference if reference is not None else load_vocabulary(settings, store, log=log, http=http)
         validator = validator or Validator(settings.iris)
         kinds = harvester_kinds()
-        context = HarvestContext(settings=settings, reference=reference, http=http)
+        context = HarvestContext(settings=settings, reference=reference, http=http, since=since)
         reports = []
         for config in sources:
             harvester = kinds[config.kind](config, context)

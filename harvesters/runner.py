@@ -86,7 +86,8 @@ class SourceRun:
             seen: set[URIRef] = set()
             for item in self.h.gather():
                 self._one(item, report, previous, kept, quarantine, seen)
-            report.vanished = self._carry_over_vanished(previous, seen, kept)
+            report.vanished = self._carry_over_unseen(previous, seen, kept,
+                                                      withdraw=self.h.context.since is None)
             self.store.replace_graph(self.graph_iri, kept)
             self.store.replace_graph(self.quarantine_iri, quarantine)
             report.status = "completed"
@@ -141,8 +142,11 @@ class SourceRun:
         kept.add((record_iri, self.cc.lastSeen, Literal(self.today.isoformat(), datatype=XSD.date)))
         self.progress.step()
 
-    def _carry_over_vanished(self, previous: dict, seen: set, kept: Graph) -> int:
-        """Records gone from the source stay, withdrawn, with what they last said."""
+    def _carry_over_unseen(self, previous: dict, seen: set, kept: Graph, withdraw: bool) -> int:
+        """Records gone from the source stay, withdrawn, with what they last said.
+
+        In an incremental run an unseen record was merely not asked for: it stays as it was.
+        """
         gone = [r for r in previous if r not in seen]
         withdrawn = self.iris.concept("record-status", "withdrawn")
         for record in gone:
@@ -154,9 +158,12 @@ class SourceRun:
                              FILTER(STRSTARTS(STR(?s), CONCAT(STR(?topic), "#"))) }
                      UNION { ?s ?derived ?record . ?s ?p ?o } } }""",
                 {"g": self.graph_iri, "record": record, "topicP": FOAF.primaryTopic, "derived": PROV.wasDerivedFrom})
-            old.remove((record, self.cc.recordStatus, None))
-            old.add((record, self.cc.recordStatus, withdrawn))
+            if withdraw:
+                old.remove((record, self.cc.recordStatus, None))
+                old.add((record, self.cc.recordStatus, withdrawn))
             kept += old
+        if not withdraw:
+            return 0
         return len([r for r in gone if previous[r].get("status") != withdrawn])
 
     def _record_run(self, report: RunReport) -> None:

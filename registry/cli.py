@@ -10,6 +10,7 @@ import csv
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 from .errors import RegistryError
@@ -22,6 +23,8 @@ def _settings(args) -> Settings:
     settings = Settings.from_env()
     if getattr(args, "offline", False):
         settings = settings.with_(offline=True)
+    if getattr(args, "record", None):
+        settings = settings.with_(recordings_dir=Path(args.record), record=True)
     return settings
 
 
@@ -54,7 +57,7 @@ def cmd_harvest(args) -> int:
     if unknown:
         raise RegistryError(f"unknown source(s): {', '.join(unknown)} (see `collectives sources`)")
     with _store(settings) as store:
-        reports = harvest(settings, store, [configured[n] for n in args.source])
+        reports = harvest(settings, store, [configured[n] for n in args.source], since=args.since)
     if args.json:
         _print_json([r.to_dict() for r in reports])
     return EXIT_OK if all(r.status == "completed" for r in reports) else EXIT_FAILED
@@ -171,12 +174,16 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("build", help="harvest every enabled source into the store")
     s.add_argument("--offline", action="store_true", help="read recordings and local copies only")
+    s.add_argument("--record", metavar="DIR", help="record every live response into DIR")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_build)
 
     s = sub.add_parser("harvest", help="harvest the named sources")
     s.add_argument("source", nargs="+")
-    s.add_argument("--offline", action="store_true")
+    s.add_argument("--offline", action="store_true", help="read recordings and local copies only")
+    s.add_argument("--record", metavar="DIR", help="record every live response into DIR")
+    s.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                   help="ask sources that can for changes since a date; keep unseen records as they are")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_harvest)
 

@@ -10,11 +10,13 @@ import json
 import unicodedata
 from dataclasses import dataclass, field
 
+import pyoxigraph
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, SKOS, XSD
+from rdflib.namespace import RDF, SKOS
 
 from .identifiers import normalise_gm_code
 from .namespaces import RegistryIRIs, TOOI_ONT, municipality_iri, province_iri
+from .store.terms import to_rdflib
 
 # The twelve provinces are stable; names and codes as in the TOOI province register.
 PROVINCES = {
@@ -184,7 +186,8 @@ class Reference:
         """The published register triples plus CBS codes and successors, for the vocabulary graph."""
         graph = iris.bind(Graph())
         if self._raw:
-            graph.parse(data=json.dumps(self._raw), format="json-ld")
+            for triple in pyoxigraph.parse(json.dumps(self._raw), format=pyoxigraph.RdfFormat.JSON_LD):
+                graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
         cc = iris.CC
         for code, name in self.provinces.items():
             graph.add((province_iri(code), RDF.type, TOOI_ONT.Provincie))
@@ -204,5 +207,3 @@ def fallback_graph(iris: RegistryIRIs) -> Graph:
     """Without the registers the registry still knows the twelve provinces."""
     return Reference().to_graph(iris)
 
-
-_ = XSD  # datatypes stay as published

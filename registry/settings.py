@@ -53,6 +53,8 @@ class Settings:
     tooi_provinces_url: str = TOOI_PROVINCES_URL
     offline: bool = False
     recordings_dir: Path | None = None
+    record: bool = False  # write every live response into recordings_dir
+    allow_private_addresses: bool = False  # let harvesters reach loopback and private networks
     admin_token: str | None = field(default=None, repr=False)
     store_user: str | None = None
     store_password: str | None = field(default=None, repr=False)
@@ -77,8 +79,10 @@ class Settings:
                            ("REFERENCE_DIR", "reference_dir"), ("RECORDINGS", "recordings_dir")]:
             if get(name):
                 values[attr] = Path(get(name))
-        if get("OFFLINE") is not None:
-            values["offline"] = _bool(get("OFFLINE"))
+        for name, attr in [("OFFLINE", "offline"), ("RECORD", "record"),
+                           ("ALLOW_PRIVATE_ADDRESSES", "allow_private_addresses")]:
+            if get(name) is not None:
+                values[attr] = _bool(get(name))
         if get("QUERY_TIMEOUT"):
             values["query_timeout"] = _number("QUERY_TIMEOUT", get("QUERY_TIMEOUT"))
         if get("HTTP_TIMEOUT"):
@@ -96,6 +100,8 @@ class Settings:
     def check(self) -> None:
         if not self.base_iri.startswith(("http://", "https://")):
             raise ConfigurationError(f"{PREFIX}BASE_IRI must be an http(s) IRI, got {self.base_iri!r}")
+        if self.record and not self.recordings_dir:
+            raise ConfigurationError(f"{PREFIX}RECORD needs a directory in {PREFIX}RECORDINGS")
         kind = self.store.split(":", 1)[0]
         if kind not in {"oxigraph", "memory", "sparql"}:
             raise ConfigurationError(

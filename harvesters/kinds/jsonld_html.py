@@ -36,8 +36,11 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]
 
 
 def site_key(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
+    """``https://www.Example.org/about`` → ``example.org`` (a port other than the default stays)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    host = host[4:] if host.startswith("www.") else host
+    return f"{host}:{parts.port}" if parts.port and parts.port not in (80, 443) else host
 
 
 def decode_page(content: bytes, content_type: str) -> str:
