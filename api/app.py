@@ -18,7 +18,7 @@ from registry.store import Store, open_store
 
 from . import problems
 from .http import CacheMiddleware
-from .routers import collectives, health, municipalities, networks, pages, publish, sparql, stats
+from .routers import collectives, health, municipalities, networks, pages, publish, reconcile, sparql, stats
 from .services.sparql import QueryRunner
 
 DESCRIPTION = """A knowledge graph of Dutch citizen collectives (energy and care cooperatives, food
@@ -46,7 +46,7 @@ def create_app(settings: Settings, store: Store | None = None, *, root_path: str
     app.state.generation = 0  # bumped by updates through the endpoint
     app.state.queries = QueryRunner(store, timeout=settings.query_timeout, cap=settings.result_cap)
     problems.install(app)
-    for module in (health, sparql, collectives, municipalities, networks, stats, publish, pages):
+    for module in (health, sparql, collectives, municipalities, networks, stats, publish, reconcile, pages):
         app.include_router(module.router)
     # innermost first: ETags over the plain body, then compression, then CORS outermost
     app.add_middleware(CacheMiddleware)

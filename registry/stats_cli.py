@@ -70,15 +70,16 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_trend(args, metric: str, **kw) -> int:
-    from .trends import plot, trend_query, trends
+    from .trends import first_year, plot, trend_query, trends
     settings, store = _context()
     iris = settings.iris
     by = [d.strip() for d in (getattr(args, "by", None) or "").split(",") if d.strip()]
     filters = _filters(args)
     if args.show_query:
         spec_kw = {k: v for k, v in kw.items() if k != "populations"}
-        if metric == "active" and spec_kw.get("years") is None:
-            spec_kw["years"] = (1900, date.today().year)
+        if metric == "active" and spec_kw.get("years") is None:  # the years the run would use
+            with store:
+                spec_kw["years"] = (first_year(store, iris) or date.today().year, date.today().year)
         print(trend_query(metric, iris, by=by, filters=filters, **spec_kw))
         return 0
     with store:

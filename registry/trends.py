@@ -234,7 +234,7 @@ def _query(spec: TrendSpec, iris: RegistryIRIs) -> str:
     }
     if spec.metric == "active":
         first, last = spec.years or (1900, date.today().year)
-        params["years"] = values_block("year", [Literal(y) for y in range(int(first), int(last) + 1)])
+        params["years"] = "VALUES ?year { " + " ".join(str(y) for y in range(int(first), int(last) + 1)) + " }"
     query = PREFIXES.format(cc=iris.CC) + _BODY[spec.metric].format(**params)
     if dims:  # the COALESCE binds go right after the graph pattern
         query = query.replace(f"{text}  }}\n", f"{text}  }}\n{binds}", 1)
@@ -276,7 +276,7 @@ def _short(value, iris: RegistryIRIs):
     return value
 
 
-def _first_year(store: Store, iris: RegistryIRIs) -> int | None:
+def first_year(store: Store, iris: RegistryIRIs) -> int | None:
     rows = store.select(
         "SELECT (MIN(?y) AS ?first) WHERE { GRAPH ?g { ?e ?typeP ?kind ; ?yearP ?y } }",
         {"g": iris.consolidated_graph, "typeP": iris.CC.eventType, "kind": iris.concept("event-type", "founding"),
@@ -294,7 +294,7 @@ def trends(store: Store, iris: RegistryIRIs, metric: str, *, by=(), filters=None
     """
     spec = TrendSpec(metric, tuple(by), dict(filters or {}), years, at, after, until)
     if metric == "active" and spec.years is None:
-        first = _first_year(store, iris)
+        first = first_year(store, iris)
         spec.years = (first or date.today().year, date.today().year)
     query = _query(spec, iris)
     raw = store.select(query)

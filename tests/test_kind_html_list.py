@@ -184,3 +184,17 @@ def test_selector_specs():
     assert parse_spec("@data-status") == [("", "data-status")]
     assert parse_spec('a[href^="mailto:info@example.org"]') == [('a[href^="mailto:info@example.org"]', None)]
     assert parse_spec(["h3", {"selector": "img", "attr": "alt"}]) == [("h3", None), ("img", "alt")]
+
+
+def test_a_link_with_spaces_and_a_website_written_as_text(settings, reference, store, validator, server, http):
+    body = ('<article class="lid"><h3><a href="/leden/coop spatie/">Coöperatie Spatie Voorbeeldstad</a></h3>'
+            '<span class="site">www.spatie.example.org</span></article>')
+    server.routes["/spatie/"] = Route(body.encode(), content_type="text/html; charset=utf-8")
+    options = {"item": "article.lid", "fields": {"name": "h3", "link": "h3 a", "website": ".site"}}
+    report = run(harvester(settings, reference, http, server.url("/spatie/"), options), store, validator)
+    assert report.status == "completed" and report.valid == 1, (report.message, report.errors)
+    graph = store.graph(settings.iris.source_graph("ledenlijst"))
+    coop = by_name(graph, "Coöperatie Spatie Voorbeeldstad")
+    assert graph.value(coop, SCHEMA.url) == URIRef("http://www.spatie.example.org")
+    record = settings.iris.record("ledenlijst", "leden-coop-spatie")
+    assert graph.value(record, PROV.wasDerivedFrom) == URIRef(server.url("/leden/coop%20spatie/"))

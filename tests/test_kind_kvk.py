@@ -105,7 +105,7 @@ def test_a_refusing_api_fails_the_run_and_keeps_the_previous_graph(make, setting
     graph_iri = settings.iris.source_graph("kvk")
     with FixtureServer(api_routes()) as server:
         good = run_source(make(server, ["96354429", "96354430"]), store, validator)
-        assert good.status == "completed" and good.errors == [], good.errors
+        assert (good.status, good.valid, good.invalid, good.errors) == ("completed", 2, 0, [])
         before = store.graph(graph_iri)
         server.routes = api_routes(**{"96354430": Route(b"{}", status=status, content_type=JSON)})
         bad = run_source(make(server, ["96354429", "96354430"]), store, validator)

@@ -2,7 +2,6 @@
 import io
 import shutil
 from datetime import date
-from pathlib import Path
 
 import pytest
 from rdflib import Literal, URIRef

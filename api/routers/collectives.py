@@ -102,3 +102,23 @@ def list_collectives(
     result = search.search(store, settings, wanted)
     items = service.summaries(store, settings.iris, result.things, lang)
     return list_response(request, "collective", result, items, limit, offset, format, settings, store)
+
+
+@router.get("/id/{kind}/{ident}", include_in_schema=False)
+def dereference(request: Request, kind: str, ident: str) -> Response:
+    """The registry's IRIs (``{base}id/collective/...``) answer with a 303 to their description."""
+    from fastapi.responses import RedirectResponse
+    from registry.errors import NotFound
+    from ..deps import base_path
+    targets = {"collective": "collectives", "network": "networks"}
+    if kind not in targets or not service.ID_PATTERN.match(ident):
+        raise NotFound("no such resource")
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"{base_path(request)}/{targets[kind]}/{ident}{query}", status_code=303,
+                            headers={"Vary": "Accept"})
+
+
+@router.get("/entity/{ident}", include_in_schema=False)
+def entity(request: Request, ident: str) -> Response:
+    """Reconciliation's view URL: a collective (``c-``) or network (``n-``) id to its page."""
+    return dereference(request, "network" if ident.startswith("n-") else "collective", ident)

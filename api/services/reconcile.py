@@ -45,7 +45,7 @@ def manifest(settings: Settings, site: str) -> dict:
         "documentation": f"{site}/docs",
         "serviceVersion": "0.1.0",
         "defaultTypes": types(settings),
-        "view": {"url": f"{site}/collectives/{{{{id}}}}"},
+        "view": {"url": f"{site}/entity/{{{{id}}}}"},
         "preview": {"url": f"{site}/reconcile/preview?id={{{{id}}}}", "width": 400, "height": 120},
         "suggest": {"entity": {"service_url": site, "service_path": "/reconcile/suggest/entity"}},
         "extend": {"propose_properties": {"service_url": site, "service_path": "/reconcile/properties"}},
@@ -151,3 +151,39 @@ def suggest(store: Store, settings: Settings, prefix: str, limit: int = 10) -> d
     results = reconcile_one(store, settings, {"query": prefix, "limit": limit})["result"]
     return {"result": [{"id": r["id"], "name": r["name"], **({"description": r["description"]} if "description" in r else {}),
                         "notable": r["type"]} for r in results]}
+
+
+EXTEND_PROPERTIES = [
+    {"id": "municipality", "name": "Municipality"}, {"id": "municipality_code", "name": "CBS municipality code"},
+    {"id": "province", "name": "Province"}, {"id": "sector", "name": "Sector"}, {"id": "kvk", "name": "KvK number"},
+    {"id": "founded", "name": "Founding date"}, {"id": "dissolved", "name": "Dissolution date"},
+    {"id": "url", "name": "Website"},
+]
+
+
+def _extend_values(item: dict, prop: str) -> list[dict]:
+    municipality = item.get("municipality") or {}
+    province = item.get("province") or {}
+    values = {
+        "municipality": [municipality.get("name")], "municipality_code": [municipality.get("code")],
+        "province": [province.get("name") or province.get("code")],
+        "sector": [s["label"] or s["code"] for s in item.get("sectors", [])],
+        "kvk": [item.get("kvk")], "founded": [item.get("founded")], "dissolved": [item.get("dissolved")],
+        "url": [item.get("url")],
+    }.get(prop, [])
+    return [{"str": v} for v in values if v]
+
+
+def extend(store: Store, settings: Settings, request) -> dict:
+    """Data extension: property values for reconciled ids."""
+    if not isinstance(request, dict) or not isinstance(request.get("ids"), list) or not isinstance(request.get("properties"), list):
+        raise InvalidInput("extend is {\"ids\": [...], \"properties\": [{\"id\": ...}]}")
+    ids = [i for i in request["ids"][:200] if isinstance(i, str)]
+    known = {p["id"]: p for p in EXTEND_PROPERTIES}
+    props = [p.get("id") for p in request["properties"][:20] if isinstance(p, dict) and p.get("id") in known]
+    iris = settings.iris
+    from .collectives import ID_PATTERN
+    things = [iris.network(i) if i.startswith("n-") else iris.collective(i) for i in ids if ID_PATTERN.match(i)]
+    items = {s["id"]: s for s in summaries(store, iris, things)}
+    rows = {i: {p: _extend_values(items[i], p) if i in items else [] for p in props} for i in ids}
+    return {"meta": [known[p] for p in props], "rows": rows}

@@ -155,7 +155,7 @@ class HtmlListHarvester(Harvester):
         return urljoin(page_url, href.strip()) if href and href.strip() else None
 
     # values ----------------------------------------------------------------------------------
-    def _values(self, item: Tag, specs, page_url: str, *, href: bool, many: bool) -> list[str]:
+    def _values(self, item: Tag, specs, page_url: str, *, href: bool, many: bool, href_only: bool = False) -> list[str]:
         for css, attr in specs:
             elements = [item] if css in ("", ".", ":scope") else item.select(css)
             values = []
@@ -172,6 +172,8 @@ class HtmlListHarvester(Harvester):
                     if value and attribute in ("href", "src"):
                         value = urljoin(page_url, value.strip())
                     text = cell_text(value)
+                    if not text and not attr and not href_only:  # a website written out as text
+                        text = element_text(element)
                 else:
                     text = element_text(element, nested - {id(element)})
                 if text:
@@ -181,7 +183,8 @@ class HtmlListHarvester(Harvester):
         return []
 
     def _raw(self, item: Tag, page_url: str) -> dict[str, list[str]]:
-        return {field: self._values(item, specs, page_url, href=field in HREF_FIELDS, many=field in LIST_FIELDS)
+        return {field: self._values(item, specs, page_url, href=field in HREF_FIELDS, many=field in LIST_FIELDS,
+                                    href_only=field == "link")
                 for field, specs in self.fields.items()}
 
     # stages ----------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from dataclasses import fields
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterator
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from rdflib import Graph
 
@@ -118,6 +118,13 @@ def parse_coordinate(text: str, field: str, limit: float) -> float:
     if not -limit <= number <= limit:
         raise RecordError(f"{field} out of range: {text!r}")
     return number
+
+
+def safe_url(text: str | None) -> str | None:
+    """An http(s) URL fit to be an IRI (spaces and quotes percent-encoded), or None."""
+    if not text or not re.match(r"^https?://[^/\s]", text.strip(), re.I):
+        return None
+    return quote(text.strip(), safe=":/?#[]@!$&'()*+,;=%~")
 
 
 def record_key(*parts: str | None) -> str:
@@ -296,7 +303,7 @@ class FieldMapping:
             description=self.first(raw, "description"),
             status=self.first(raw, "status"),
             alternate_names=self.texts(raw, "alternate_names"),
-            source_url=self.first(raw, "link") or source_url,
+            source_url=safe_url(self.first(raw, "link")) or safe_url(source_url),
         )
 
 
@@ -448,6 +455,9 @@ class TableHarvester(Harvester):
             problems.append("options.format is csv or xlsx")
         if options.get("delimiter") is not None and len(str(options["delimiter"])) != 1:
             problems.append("options.delimiter is one character")
+        for name in as_list(options.get("required", [])):
+            if not isinstance(name, str) or not canonical_field(name):
+                problems.append(f"options.required: unknown field {name!r}")
         if "sheet" in options and not isinstance(options["sheet"], (str, int)):
             problems.append("options.sheet is a sheet name or its position (1 = first)")
         return problems

@@ -36,10 +36,11 @@ from ..identifiers import mint_id, normalise_gm_code
 from ..lifecycle import LifecycleFacts, RecordSeen
 from ..namespaces import ORG, ROV, SCHEMA, SOSA, RegistryIRIs, municipality_iri, province_iri
 from ..store import Store
-from .normalise import normalise_name
+from .normalise import name_similarity, normalise_name
 from .records import RDF_TYPE, SourceRecord
 
 DEFAULT_SOURCE_PRIORITY = ("curated", "kvk", "wikidata")
+NAME_CONFLICT_BELOW = 0.85
 _STATUS_RANK = {"valid": 0, "submitted": 0, "superseded": 1, "withdrawn": 2}
 _PRECISION = {str(XSD.date): 3, str(XSD.gYearMonth): 2, str(XSD.gYear): 1}
 
@@ -187,7 +188,9 @@ class ClusterMerger:
         by_norm: dict[str, list[str]] = {}
         for rec in stating:
             by_norm.setdefault(normalise_name(rec.values(p["name"])[0].value), []).append(rec.iri)
-        self._conflict("name", chosen, by_norm)
+        chosen_norm = normalise_name(chosen)
+        if any(name_similarity(chosen_norm, other) < NAME_CONFLICT_BELOW for other in by_norm):
+            self._conflict("name", chosen, by_norm)  # variants of one name are not a conflict
 
     def _municipality(self) -> None:
         p, ctx = self.ctx.p, self.ctx
