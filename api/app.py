@@ -16,7 +16,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from registry.settings import Settings
 from registry.store import Store, open_store
 
-from . import problems
+from . import docs, problems
 from .http import CacheMiddleware
 from .routers import collectives, health, municipalities, networks, pages, publish, reconcile, sparql, stats
 from .services.sparql import QueryRunner
@@ -27,8 +27,12 @@ content negotiation (`Accept` or `?format=`), statistics, validation for network
 Errors are `application/problem+json` with a stable `code`."""
 
 
-def create_app(settings: Settings, store: Store | None = None, *, root_path: str = "") -> FastAPI:
-    """Build the app around ``settings`` and ``store`` (opened from the settings when not given)."""
+def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+    """Build the app around ``settings`` and ``store`` (opened from the settings when not given).
+
+    Behind a proxy under a sub-path, give the server the path (``uvicorn --root-path /registry``):
+    links, redirects and the OpenAPI servers entry then carry it.
+    """
     owns_store = store is None
     store = store if store is not None else open_store(settings)
 
@@ -40,12 +44,13 @@ def create_app(settings: Settings, store: Store | None = None, *, root_path: str
             store.close()
 
     app = FastAPI(title="Citizen collectives registry", description=DESCRIPTION, version="0.1.0",
-                  root_path=root_path, lifespan=lifespan, docs_url="/docs", redoc_url=None)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.store = store
     app.state.generation = 0  # bumped by updates through the endpoint
     app.state.queries = QueryRunner(store, timeout=settings.query_timeout, cap=settings.result_cap)
     problems.install(app)
+    docs.install(app)
     for module in (health, sparql, collectives, municipalities, networks, stats, publish, reconcile, pages):
         app.include_router(module.router)
     # innermost first: ETags over the plain body, then compression, then CORS outermost

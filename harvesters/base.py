@@ -64,6 +64,7 @@ class HarvestContext:
     settings: Settings
     reference: Reference
     http: Any = None  # harvesters.http.HttpClient when the kind reads the web
+    store: Any = None  # the registry's store, for kinds that enrich what is already there
     # Incremental run: kinds that can ask their source for changes since a date do so, and
     # records not gathered are kept as they were instead of being marked withdrawn.
     since: date | None = None
@@ -75,6 +76,9 @@ class HarvestContext:
 
 class Harvester(ABC):
     kind: str = ""
+    # True when gather() honours context.since and so lists only changed records; kinds that
+    # always read the whole listing keep withdrawing what is gone, even in an incremental run.
+    supports_since: bool = False
 
     def __init__(self, config: SourceConfig, context: HarvestContext):
         self.config = config

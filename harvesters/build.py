@@ -58,7 +58,7 @@ def harvest(settings: Settings, store: Store, sources: list[SourceConfig], *, re
         reference = reference if reference is not None else load_vocabulary(settings, store, log=log, http=http)
         validator = validator or Validator(settings.iris)
         kinds = harvester_kinds()
-        context = HarvestContext(settings=settings, reference=reference, http=http, since=since)
+        context = HarvestContext(settings=settings, reference=reference, http=http, store=store, since=since)
         reports = []
         for config in sources:
             harvester = kinds[config.kind](config, context)

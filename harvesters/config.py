@@ -26,22 +26,28 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _KNOWN = {f.name for f in fields(SourceConfig)}
 
 
-def default_sources_text() -> str:
-    return resources.files("harvesters").joinpath("sources.toml").read_text(encoding="utf-8")
+# Shipped: the registry's own sources, and ready (disabled) configurations for the networks.
+SHIPPED_FILES = ("sources.toml", "networks.toml")
 
 
-def load_sources(path: Path | None = None, *, kinds: set[str] | None = None) -> list[SourceConfig]:
-    """Read and check the whole file up front; every problem is named with its source."""
-    try:
-        text = path.read_text(encoding="utf-8") if path else default_sources_text()
-        data = tomllib.loads(text)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigurationError(f"cannot read the source configuration {path or 'sources.toml'}: {exc}") from exc
+def _entries(path: Path | None) -> list[dict]:
+    files = [path] if path else [resources.files("harvesters").joinpath(name) for name in SHIPPED_FILES]
+    entries = []
+    for file in files:
+        try:
+            entries += tomllib.loads(file.read_text(encoding="utf-8")).get("source", [])
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigurationError(f"cannot read the source configuration {file}: {exc}") from exc
+    return entries
+
+
+def load_sources(path: Path | None = None, *, kinds: dict | None = None) -> list[SourceConfig]:
+    """Read and check the whole configuration up front; every problem is named with its source."""
     if kinds is None:
         from .kinds import harvester_kinds
-        kinds = set(harvester_kinds())
+        kinds = harvester_kinds()
     problems, sources, names = [], [], set()
-    for i, entry in enumerate(data.get("source", []), start=1):
+    for i, entry in enumerate(_entries(path), start=1):
         label = f"source #{i} ({entry.get('name', '?')})"
         unknown = set(entry) - _KNOWN
         if unknown:
@@ -63,6 +69,8 @@ def load_sources(path: Path | None = None, *, kinds: set[str] | None = None) -> 
             problems.append(f"{label}: rate must be a positive number of requests per second")
         if not isinstance(entry.get("options", {}), dict):
             problems.append(f"{label}: options must be a table")
+        elif kind in kinds and hasattr(kinds[kind], "check_options"):
+            problems += [f"{label}: {p}" for p in kinds[kind].check_options(entry.get("options", {}))]
         if not problems:
             entry = dict(entry)
             entry["urls"] = tuple(entry.get("urls", ()))

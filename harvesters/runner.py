@@ -84,10 +84,11 @@ class SourceRun:
             previous = self._previous()
             kept, quarantine = self.iris.bind(Graph()), self.iris.bind(Graph())
             seen: set[URIRef] = set()
+            errored: set[URIRef] = set()
             for item in self.h.gather():
-                self._one(item, report, previous, kept, quarantine, seen)
-            report.vanished = self._carry_over_unseen(previous, seen, kept,
-                                                      withdraw=self.h.context.since is None)
+                self._one(item, report, previous, kept, quarantine, seen, errored)
+            report.vanished = self._carry_over_unseen(previous, seen, kept, errored,
+                                                      withdraw=not (self.h.context.since and self.h.supports_since))
             self.store.replace_graph(self.graph_iri, kept)
             self.store.replace_graph(self.quarantine_iri, quarantine)
             report.status = "completed"
@@ -103,7 +104,7 @@ class SourceRun:
         self.progress.done(summary + (f" ({report.message})" if report.message else ""))
         return report
 
-    def _one(self, item, report, previous, kept, quarantine, seen) -> None:
+    def _one(self, item, report, previous, kept, quarantine, seen, errored) -> None:
         key = item.key if isinstance(item, RawRecord) else str(item)
         record_iri = self.iris.record(self.name, key)
         try:
@@ -114,6 +115,7 @@ class SourceRun:
             report.errors.append((key, f"{type(exc).__name__}: {exc}"))
             quarantine.add((record_iri, RDF.type, self.cc.SourceRecord))
             quarantine.add((record_iri, self.cc.harvestError, Literal(str(exc))))
+            errored.add(record_iri)
             self.progress.step(ok=False)
             return
         if record_iri in seen:
@@ -142,10 +144,11 @@ class SourceRun:
         kept.add((record_iri, self.cc.lastSeen, Literal(self.today.isoformat(), datatype=XSD.date)))
         self.progress.step()
 
-    def _carry_over_unseen(self, previous: dict, seen: set, kept: Graph, withdraw: bool) -> int:
+    def _carry_over_unseen(self, previous: dict, seen: set, kept: Graph, errored: set, withdraw: bool) -> int:
         """Records gone from the source stay, withdrawn, with what they last said.
 
-        In an incremental run an unseen record was merely not asked for: it stays as it was.
+        A record that could not be read this time, or (in an incremental run) was not asked
+        for, is not gone: it stays as it was.
         """
         gone = [r for r in previous if r not in seen]
         withdrawn = self.iris.concept("record-status", "withdrawn")
@@ -158,13 +161,13 @@ class SourceRun:
                              FILTER(STRSTARTS(STR(?s), CONCAT(STR(?topic), "#"))) }
                      UNION { ?s ?derived ?record . ?s ?p ?o } } }""",
                 {"g": self.graph_iri, "record": record, "topicP": FOAF.primaryTopic, "derived": PROV.wasDerivedFrom})
-            if withdraw:
+            if withdraw and record not in errored:
                 old.remove((record, self.cc.recordStatus, None))
                 old.add((record, self.cc.recordStatus, withdrawn))
             kept += old
         if not withdraw:
             return 0
-        return len([r for r in gone if previous[r].get("status") != withdrawn])
+        return len([r for r in gone if r not in errored and previous[r].get("status") != withdrawn])
 
     def _record_run(self, report: RunReport) -> None:
         cc, config = self.cc, self.h.config

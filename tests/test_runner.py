@@ -17,6 +17,7 @@ from registry.namespaces import SCHEMA
 class ListHarvester(Harvester):
     """A source whose records are given in the test: name → facts, or an exception to raise."""
     kind = ""  # not a configurable kind
+    supports_since = True
 
     def __init__(self, config, context, items):
         super().__init__(config, context)
@@ -109,3 +110,12 @@ def test_every_run_is_recorded_in_the_metadata_graph(settings, store, validator,
     assert (status["valid"], status["errors"]) == (3, 1)
     meta = store.graph(settings.iris.metadata_graph)
     assert meta.value(predicate=DCTERMS.title, object=Literal("Test list")) is not None
+
+
+def test_a_record_that_fails_this_time_is_kept_as_it_was(settings, store, validator, reference):
+    iris = settings.iris
+    run(settings, store, validator, reference, ITEMS)
+    report = run(settings, store, validator, reference, dict(ITEMS, c=RecordError("HTTP 500 for this page")))
+    assert report.vanished == 0 and len(report.errors) == 1
+    graph = store.graph(iris.source_graph("list"))
+    assert graph.value(iris.record("list", "c"), iris.CC.recordStatus) == iris.concept("record-status", "valid")

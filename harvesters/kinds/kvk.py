@@ -85,7 +85,7 @@ class KvkHarvester(Harvester):
     def numbers(self) -> list[str]:
         numbers = list(self.listed)
         if self.from_store:
-            store = getattr(self.context, "store", None)
+            store = self.context.store
             if store is None:
                 raise SourceError(f"{self.config.name}: from_store needs the store on the harvest context")
             rows = store.select("SELECT DISTINCT ?kvk WHERE { GRAPH ?g { ?c ?kvkP ?kvk } FILTER(?g != ?own) }",

@@ -1,6 +1,6 @@
 """Matching source records that describe the same collective, in tiers, with blocking.
 
-Tiers, strongest first (rule name, score):
+Tiers (rule name, score); the automatic ones are applied strongest first, curated ones last:
 
 =====================  =====  ===============================================================
 ``curated-same``       1.0    a curator said so (decisions file); overrides every veto
@@ -38,8 +38,10 @@ MAX_NAME_BLOCK = 300
 WEBSITE_NAME_FLOOR = 0.5
 MAX_SITE_BLOCK = 20
 
-RULE_ORDER = ["curated-same", "same-topic", "kvk-number", "wikidata-item", "website-domain",
-              "name-municipality", "name-province"]
+# Curated "same" goes last: it joins the clusters the rules built (the collectives the
+# records belong to), not only the two records, and no KvK/Wikidata veto stops it.
+RULE_ORDER = ["same-topic", "kvk-number", "wikidata-item", "website-domain", "name-municipality",
+              "name-province", "curated-same"]
 STRONG_RULES = {"curated-same", "same-topic", "kvk-number", "wikidata-item"}
 
 

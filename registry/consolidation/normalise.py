@@ -37,6 +37,7 @@ GENERIC_WORDS = frozenset("""
     energie duurzaam duurzame zorg welzijn wonen woon buurt wijk dorp dorps lokaal lokale groen groene
     zon zonne wind power samen voor van de het en in op te der den aan bij
     energy care housing food voedsel natuur mobiliteit netwerk initiatief bewoners bedrijf
+    collectief voedselcollectief cooperatie cooperatief coop zorgcooperatie wooncooperatie
     """.split())
 
 # Hosts where the first path segment, not the host, names the collective.
@@ -87,12 +88,20 @@ def name_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
     ta, tb = a.split(), b.split()
-    ratio = SequenceMatcher(None, " ".join(sorted(ta)), " ".join(sorted(tb)), autojunk=False).ratio()
+    ratio = _ratio(" ".join(sorted(ta)), " ".join(sorted(tb)))
     sa, sb = set(ta), set(tb)
     small, large = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
     if small <= large and distinctive_tokens(" ".join(small)):
         ratio = max(ratio, 0.9)
+    # shared generic words ("voedselcollectief") must not carry two different names
+    da, db = distinctive_tokens(a), distinctive_tokens(b)
+    if da and db:
+        ratio = min(ratio, _ratio(" ".join(sorted(da)), " ".join(sorted(db))))
     return round(ratio, 4)
+
+
+def _ratio(x: str, y: str) -> float:
+    return SequenceMatcher(None, x, y, autojunk=False).ratio()
 
 
 def website_key(url: str) -> str | None:
