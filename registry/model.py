@@ -14,7 +14,6 @@ import json
 from importlib.resources import files
 
 from rdflib import Graph
-from rdflib.namespace import SKOS
 
 from .namespaces import RegistryIRIs
 

@@ -2,7 +2,6 @@
 import io
 from datetime import date
 
-import pytest
 from rdflib import Literal
 from rdflib.namespace import DCTERMS
 

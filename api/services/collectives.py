@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from registry.errors import NotFound
@@ -146,4 +146,3 @@ def facts_with_sources(store: Store, iris: RegistryIRIs, iri: URIRef) -> list[di
     return facts
 
 
-_ = Literal

@@ -35,7 +35,7 @@ from soupsieve import SelectorSyntaxError, compile as compile_selector
 
 from ..base import Harvester, RawRecord, SourceError
 from ..facts import facts_to_graph
-from .table import COMMON_OPTIONS, LIST_FIELDS, FieldMapping, as_list, canonical_field, cell_text
+from ..mapping import COMMON_OPTIONS, LIST_FIELDS, FieldMapping, as_list, canonical_field, cell_text
 
 HTML_OPTIONS = COMMON_OPTIONS | {"item", "fields", "next", "max_pages"}
 HREF_FIELDS = {"link", "website"}

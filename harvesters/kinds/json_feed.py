@@ -31,7 +31,7 @@ from rdflib import Graph
 
 from ..base import Harvester, RawRecord, SourceError
 from ..facts import facts_to_graph
-from .table import COMMON_OPTIONS, FieldMapping, canonical_field, as_list, cell_text, read_source_bytes
+from ..mapping import COMMON_OPTIONS, FieldMapping, canonical_field, as_list, cell_text, read_source_bytes
 
 JSON_OPTIONS = COMMON_OPTIONS | {"items", "fields", "next", "max_pages"}
 DEFAULT_MAX_PAGES = 100

@@ -1,7 +1,6 @@
 """The embedded store: pyoxigraph on a persistent directory (or in memory for tests)."""
 from __future__ import annotations
 
-import io
 import uuid
 from pathlib import Path
 from typing import BinaryIO, Iterable
