@@ -153,7 +153,8 @@ def cmd_serve(args) -> int:
     settings = _settings(args)
     host = args.host or os.environ.get("HOST", "127.0.0.1")
     port = int(args.port or os.environ.get("PORT", "8000"))
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", root_path=settings.root_path,
+                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
     return EXIT_OK
 
 

@@ -62,6 +62,7 @@ class Settings:
     result_cap: int = 10_000
     http_timeout: float = 20.0
     cors_origins: tuple[str, ...] = ()
+    root_path: str = ""  # the sub-path the API is served under behind a proxy, e.g. /registry
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -72,7 +73,7 @@ class Settings:
                            ("TOOI_MUNICIPALITIES_URL", "tooi_municipalities_url"),
                            ("TOOI_PROVINCES_URL", "tooi_provinces_url"),
                            ("ADMIN_TOKEN", "admin_token"), ("STORE_USER", "store_user"),
-                           ("STORE_PASSWORD", "store_password")]:
+                           ("STORE_PASSWORD", "store_password"), ("ROOT_PATH", "root_path")]:
             if get(name):
                 values[attr] = get(name)
         for name, attr in [("DATA_DIR", "data_dir"), ("SOURCES", "sources_file"),
