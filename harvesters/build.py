@@ -52,6 +52,7 @@ def load_vocabulary(settings: Settings, store: Store, log=sys.stderr, http: Http
 def harvest(settings: Settings, store: Store, sources: list[SourceConfig], *, reference=None,
             validator: Validator | None = None, http: HttpClient | None = None,
             since=None, log=sys.stderr) -> list[RunReport]:
+    store.drop_staging_graphs()  # left by a build that was killed mid-swap
     own_http = http is None
     http = http if http is not None else open_http(settings)
     try:

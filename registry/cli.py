@@ -40,8 +40,9 @@ def _print_json(data) -> None:
 
 def cmd_build(args) -> int:
     from harvesters.build import build
+    from .lock import build_lock
     settings = _settings(args)
-    with _store(settings) as store:
+    with build_lock(settings.data_dir, wait=args.wait), _store(settings) as store:
         reports = build(settings, store)
     if args.json:
         _print_json([r.to_dict() for r in reports])
@@ -56,7 +57,8 @@ def cmd_harvest(args) -> int:
     unknown = [name for name in args.source if name not in configured]
     if unknown:
         raise RegistryError(f"unknown source(s): {', '.join(unknown)} (see `collectives sources`)")
-    with _store(settings) as store:
+    from .lock import build_lock
+    with build_lock(settings.data_dir, wait=args.wait), _store(settings) as store:
         reports = harvest(settings, store, [configured[n] for n in args.source], since=args.since)
     if args.json:
         _print_json([r.to_dict() for r in reports])
@@ -176,6 +178,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("build", help="harvest every enabled source into the store")
     s.add_argument("--offline", action="store_true", help="read recordings and local copies only")
     s.add_argument("--record", metavar="DIR", help="record every live response into DIR")
+    s.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="wait this long for another running build instead of refusing")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_build)
 
@@ -185,6 +189,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--record", metavar="DIR", help="record every live response into DIR")
     s.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
                    help="ask sources that can for changes since a date; keep unseen records as they are")
+    s.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="wait this long for another running build instead of refusing")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_harvest)
 

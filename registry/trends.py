@@ -236,6 +236,7 @@ def _query(spec: TrendSpec, iris: RegistryIRIs) -> str:
         first, last = spec.years or (1900, date.today().year)
         params["years"] = "VALUES ?year { " + " ".join(str(y) for y in range(int(first), int(last) + 1)) + " }"
     query = PREFIXES.format(cc=iris.CC) + _BODY[spec.metric].format(**params)
+    query = query.replace("  ORDER BY", " ORDER BY").replace(" \n", "\n").rstrip()
     if dims:  # the COALESCE binds go right after the graph pattern
         query = query.replace(f"{text}  }}\n", f"{text}  }}\n{binds}", 1)
     if spec.metric == "active-at":

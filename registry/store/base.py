@@ -72,6 +72,10 @@ class Store(ABC):
     @abstractmethod
     def drop_graph(self, graph: URIRef) -> None: ...
 
+    def drop_staging_graphs(self) -> int:
+        """Remove staging graphs left by an interrupted replace; returns how many."""
+        return 0
+
     def triple_count(self, graph: URIRef | None = None) -> int:
         if graph is None:
             rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")

@@ -33,6 +33,9 @@ class OxigraphStore(Store):
                 Path(path).mkdir(parents=True, exist_ok=True)
             self._store = ox.Store(str(path)) if path else ox.Store()
         except OSError as exc:
+            if "lock" in str(exc).lower():
+                raise StoreError(f"the store at {path} is in use by another process (a running `collectives serve` "
+                                 "or build); stop it first", code="store_in_use") from exc
             raise StoreError(f"cannot open the store at {path}: {exc}", code="store_unavailable") from exc
         self.path = path
 
@@ -102,6 +105,13 @@ class OxigraphStore(Store):
         self._store.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
         if not self._store.contains_named_graph(ox.NamedNode(str(graph))):
             self._store.add_graph(ox.NamedNode(str(graph)))  # an empty replacement still exists
+
+    def drop_staging_graphs(self) -> int:
+        """Remove staging graphs a killed process left behind (they were never swapped in)."""
+        stale = [g for g in self._store.named_graphs() if isinstance(g, ox.NamedNode) and "#staging-" in g.value]
+        for g in stale:
+            self._store.remove_graph(g)
+        return len(stale)
 
     def add(self, graph: URIRef, data: Graph | Iterable) -> None:
         g = ox.NamedNode(str(graph))
