@@ -16,6 +16,7 @@ nav a{margin-right:1rem}a{color:#0b5394}table{border-collapse:collapse;width:100
 th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
 textarea{width:100%;font-family:monospace}input[type=search]{width:60%;padding:.4rem}
 .muted{color:#555;font-size:.9rem}.bar{fill:#0b5394}.point{fill:#c0392b}
+.line{fill:none;stroke:#0b5394;stroke-width:2}.dot{fill:#0b5394}.axis{stroke:#888}.charts{display:flex;flex-wrap:wrap;gap:1rem}
 :focus{outline:3px solid #f1c40f}
 """
 
@@ -87,3 +88,35 @@ def point_map(points: list[tuple[float, float, str]], title: str, size: int = 36
     return (f'<svg role="img" aria-label="{esc(title)}" width="{size}" height="{size}" '
             f'viewBox="0 0 {size} {size}" style="border:1px solid #ccc"><title>{esc(title)}</title>'
             f'{"".join(dots)}</svg>')
+
+
+def line_chart(points: list[tuple[str, float]], title: str, width: int = 320, height: int = 160) -> str:
+    """A small line chart (dates as labels, in order) as inline SVG, labelled for screen readers.
+
+    >>> line_chart([("2019", 1), ("2021", 3)], "Members").startswith('<svg role="img" aria-label="Members')
+    True
+    """
+    if not points:
+        return ""
+    values = [v for _, v in points]
+    low, high = min(0.0, min(values)), max(values)
+    span = (high - low) or 1.0
+    left, right, top, bottom = 48, 12, 12, 28
+    inner_w, inner_h = width - left - right, height - top - bottom
+    step = inner_w / (len(points) - 1) if len(points) > 1 else 0
+    coords = [(left + (i * step if len(points) > 1 else inner_w / 2), top + inner_h * (1 - (v - low) / span))
+              for i, (_, v) in enumerate(points)]
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    dots = "".join(f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="3"><title>{esc(label)}: {esc(f"{v:g}")}</title></circle>'
+                   for (x, y), (label, v) in zip(coords, points))
+    first, last = points[0][0], points[-1][0]
+    axes = (f'<line class="axis" x1="{left}" y1="{top + inner_h}" x2="{width - right}" y2="{top + inner_h}"></line>'
+            f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{top + inner_h}"></line>'
+            f'<text x="{left - 4}" y="{top + 10}" font-size="11" text-anchor="end">{esc(f"{high:g}")}</text>'
+            f'<text x="{left - 4}" y="{top + inner_h}" font-size="11" text-anchor="end">{esc(f"{low:g}")}</text>'
+            f'<text x="{left}" y="{height - 8}" font-size="11">{esc(first[:10])}</text>'
+            f'<text x="{width - right}" y="{height - 8}" font-size="11" text-anchor="end">{esc(last[:10])}</text>')
+    summary = f"{title}: " + ", ".join(f"{label[:10]} {v:g}" for label, v in points[:12])
+    return (f'<svg role="img" aria-label="{esc(summary)}" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}"><title>{esc(summary)}</title>{axes}'
+            f'<polyline class="line" points="{path}"></polyline>{dots}</svg>')

@@ -112,7 +112,7 @@ def test_dataset_description(client):
     assert (dataset, VOID.sparqlEndpoint, None) in graph
     triples = int(graph.value(dataset, VOID.triples))
     assert triples > 100
-    assert len(list(graph.objects(dataset, VOID.subset))) == 2
+    assert len(list(graph.objects(dataset, VOID.subset))) == 3  # vocabulary, the fixture source, identity
 
 
 def test_publish_page_and_example(client):

@@ -123,7 +123,7 @@ def test_default_graph_uri(client):
 
 def test_named_graph_uri(client):
     query = "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-    assert count(client.get("/sparql", params={"query": query})) == 2
+    assert count(client.get("/sparql", params={"query": query})) == 3  # vocabulary, the fixture source, identity
     r = client.get("/sparql", params={"query": query, "named-graph-uri": SOURCE_GRAPH})
     assert count(r) == 1
 

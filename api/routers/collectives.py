@@ -4,13 +4,13 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from registry.settings import Settings
 from registry.store import Store
 
 from ..conneg import negotiate, preferred_language, with_charset
-from ..deps import get_settings, get_store
+from ..deps import base_path, get_settings, get_store
 from ..services import collectives as service
 from ..services import listing, search
 from ..services.rdf_out import RDF_MEDIA_TYPES, serialize
@@ -22,6 +22,11 @@ ONE_OFFERED = RDF_MEDIA_TYPES[:1] + ["text/html"] + RDF_MEDIA_TYPES[1:]
 
 def resource_response(request: Request, kind: str, ident: str, format: str | None,
                       settings: Settings, store: Store) -> Response:
+    replaced_by = service.survivor(store, settings.iris, kind, ident)
+    if replaced_by is not None:  # merged into another collective: its id lives on as a permanent redirect
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"{base_path(request)}/{kind}s/{replaced_by}{query}", status_code=301,
+                                headers={"Vary": "Accept"})
     chosen = negotiate(request.headers.get("accept"), ONE_OFFERED, format)
     graph = service.describe(store, settings.iris, kind, ident)
     if chosen == "text/html":

@@ -1,6 +1,9 @@
 """HTML pages: home with search, collective / network page, the SPARQL query page."""
 from __future__ import annotations
 
+import json
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from rdflib import Graph, URIRef
@@ -8,7 +11,7 @@ from rdflib import Graph, URIRef
 from ..deps import base_path
 from ..services import collectives as service
 from ..services import examples
-from ..templates import bar_chart, esc, link, page, point_map, table
+from ..templates import bar_chart, esc, line_chart, link, page, point_map, table
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -49,8 +52,10 @@ def query_page(request: Request) -> HTMLResponse:
         items.append(f"<li><details><summary>{esc(title)}</summary><pre>{esc(query)}</pre>"
                      f'<form action="{esc(base)}/sparql" method="get">'
                      f'<input type="hidden" name="query" value="{esc(query)}">'
-                     f'<input type="hidden" name="format" value="json">'
-                     f"<button type=\"submit\">Run (JSON)</button></form></details></li>")
+                     f'<input type="hidden" name="format" value="html">'
+                     f'<button type="submit">Run (table)</button> '
+                     f'{link(f"{base}/sparql?" + urlencode({"query": query, "format": "json"}), "as JSON")}'
+                     f"</form></details></li>")
     first = examples.queries(settings.iris)[0][1]
     body = (f'<p>The endpoint speaks the SPARQL 1.1 Protocol at <code>{esc(base)}/sparql</code> (GET or POST), '
             f"read-only. Queries time out after {settings.query_timeout:g} s and results are capped at "
@@ -58,10 +63,45 @@ def query_page(request: Request) -> HTMLResponse:
             f'<form action="{esc(base)}/sparql" method="post">'
             f'<label for="query">Query</label><textarea id="query" name="query" rows="12">{esc(first)}</textarea>'
             f'<label for="format">Result format</label> <select id="format" name="format">'
+            f'<option value="html">Table (HTML)</option>'
             f'<option value="json">JSON</option><option value="xml">XML</option><option value="csv">CSV</option>'
             f'<option value="tsv">TSV</option><option value="ttl">Turtle (CONSTRUCT)</option></select> '
             f'<button type="submit">Run</button></form><h2>Examples</h2><ul>{"".join(items)}</ul>')
     return html(page("SPARQL query", body, base=base))
+
+
+MAX_TABLE_ROWS = 1000
+
+
+def _result_cell(term: dict) -> str:
+    value = term.get("value", "")
+    if term.get("type") == "uri":
+        return link(value, value)
+    if term.get("type") == "triple":
+        return esc(json.dumps(value, ensure_ascii=False))
+    suffix = f'@{term["xml:lang"]}' if "xml:lang" in term else ""
+    return esc(value) + (f'<span class="muted">{esc(suffix)}</span>' if suffix else "")
+
+
+def results_page(request: Request, query: str, body: bytes) -> HTMLResponse:
+    """SELECT / ASK results (SPARQL JSON) as an HTML table, with the query above it to edit and rerun."""
+    base = base_path(request)
+    results = json.loads(body)
+    form = (f'<form action="{esc(base)}/sparql" method="post">'
+            f'<label for="query">Query</label><textarea id="query" name="query" rows="10">{esc(query)}</textarea>'
+            f'<input type="hidden" name="format" value="html"><button type="submit">Run again</button> '
+            f'{link(f"{base}/sparql?" + urlencode({"query": query, "format": "json"}), "as JSON")} · '
+            f'{link(f"{base}/sparql?" + urlencode({"query": query, "format": "csv"}), "as CSV")}</form>')
+    if "boolean" in results:
+        answer = f'<p id="results">Answer: <strong>{"yes" if results["boolean"] else "no"}</strong></p>'
+        return html(page("SPARQL results", form + answer, base=base))
+    variables = results["head"]["vars"]
+    bindings = results["results"]["bindings"]
+    rows = [[_result_cell(b[v]) if v in b else "" for v in variables] for b in bindings[:MAX_TABLE_ROWS]]
+    shown = "" if len(bindings) <= MAX_TABLE_ROWS else f" (the first {MAX_TABLE_ROWS} shown; download the rest)"
+    answer = (f'<h2 id="results">{len(bindings)} results{esc(shown)}</h2>'
+              + table(variables, rows, caption="Query results"))
+    return html(page("SPARQL results", form + answer, base=base))
 
 
 def _value(base: str, value: str, is_iri: bool, label: str | None = None) -> str:
@@ -103,12 +143,43 @@ def thing_page(request: Request, kind: str, ident: str, graph: Graph, lang: str)
         names = service.summaries(store, iris, members.things, lang)
         parts.append(f"<h2>Members ({esc(members.total)})</h2><ul>" + "".join(
             f"<li>{link(base + '/collectives/' + m['id'], m['name'])}</li>" for m in names) + "</ul>")
+    if kind == "collective":
+        parts.append(_indicators_section(service.indicators(store, iris, iri, lang)))
+        parts.append(_partnerships_section(base, service.partnerships(store, iris, iri, lang)))
     history = service.lifecycle(store, iris, iri)
     if history:
         parts.append("<h2>Life history</h2>" + table(["Event", "Date"], [
             [esc(e["type"] or "event"), esc(e["date"] or e["year"])] for e in history]))
     parts.append("<h2>Facts and their sources</h2>" + table(["Property", "Value", "Source"], rows))
     return html(page(summary["name"] or ident, "".join(parts), base=base, lang=lang))
+
+
+def _indicators_section(series: list[dict]) -> str:
+    if not series:
+        return ""
+    charts = []
+    for one in series:
+        values = table(["Date", "Value"], [[esc(d), esc(f"{v:g}")] for d, v in one["points"]])
+        charts.append(f'<figure class="indicator" id="indicator-{esc(one["code"])}">{line_chart(one["points"], one["label"])}'
+                      f'<figcaption>{esc(one["label"])}</figcaption>'
+                      f"<details><summary>Values</summary>{values}</details></figure>")
+    return f'<h2>Indicators over time</h2><div class="charts">{"".join(charts)}</div>'
+
+
+def _partnerships_section(base: str, partnerships: list[dict]) -> str:
+    if not partnerships:
+        return ""
+    rows = []
+    for p in partnerships:
+        name = p["other_name"] or p["other_id"] or p["other"] or ""
+        if p["other_kind"] in ("collective", "network"):
+            party = link(f"{base}/{p['other_kind']}s/{p['other_id']}", name)
+        elif p["other_kind"] == "municipality":
+            party = link(f"{base}/municipalities/{p['other_id']}", name)
+        else:
+            party = esc(name)
+        rows.append([party, esc(p["type"] or ""), esc(p["start"] or ""), esc(p["end"] or "")])
+    return "<h2>Partnerships</h2>" + table(["With", "Type", "From", "Until"], rows)
 
 
 def list_page(request: Request, kind: str, items: list[dict], total: int | None, next_url: str | None) -> HTMLResponse:

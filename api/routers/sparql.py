@@ -48,6 +48,13 @@ def _answer(request: Request, query: str, default_graphs: list[str], named_graph
     form = query_form(query)
     if form == "update":
         return _update(request, query)
+    if (format or "").strip().lower() == "html" and form in ("select", "ask"):
+        # the query page's own rendering: a table of the JSON results, for people in a browser
+        result = request.app.state.queries.run(query, "application/sparql-results+json",
+                                               default_graphs=_graph_list(default_graphs),
+                                               named_graphs=_graph_list(named_graphs))
+        from .pages import results_page
+        return results_page(request, query, result.body)
     aliases = RESULT_ALIASES if form in ("select", "ask", None) else None
     chosen = negotiate(request.headers.get("accept"), offered_media_types(form), format, aliases)
     result = request.app.state.queries.run(query, chosen, default_graphs=_graph_list(default_graphs),
@@ -73,7 +80,8 @@ def sparql_get(request: Request,
                query: str | None = Query(None, description="a SPARQL 1.1 query", examples=[EXAMPLE]),
                default_graph_uri: list[str] = Query([], alias="default-graph-uri"),
                named_graph_uri: list[str] = Query([], alias="named-graph-uri"),
-               format: str | None = Query(None, description="overrides Accept: json, xml, csv, tsv, ttl, nt, jsonld, rdf"),
+               format: str | None = Query(None, description="overrides Accept: json, xml, csv, tsv, ttl, nt, jsonld, rdf; "
+                                                             "html shows SELECT / ASK results as a table"),
                settings: Settings = Depends(get_settings)) -> Response:
     if query is None:
         return _description(request, format)

@@ -28,6 +28,15 @@ def local_id(iri: str) -> str:
     return str(iri).rstrip("/").rsplit("/", 1)[-1]
 
 
+def survivor(store: Store, iris: RegistryIRIs, kind: str, ident: str) -> str | None:
+    """The id of the collective that replaced ``ident`` in a merge, or None when it was not replaced."""
+    rows = store.select(queries.prologue(iris) + queries.REPLACED_BY, {"c": thing_iri(iris, kind, ident)})
+    if not rows:
+        return None
+    found = local_id(rows[0]["survivor"])
+    return found if ID_PATTERN.match(found) and found != ident else None
+
+
 def describe(store: Store, iris: RegistryIRIs, kind: str, ident: str) -> Graph:
     """Everything the registry holds about one collective (or network), with its source records."""
     iri = thing_iri(iris, kind, ident)
@@ -146,3 +155,43 @@ def facts_with_sources(store: Store, iris: RegistryIRIs, iri: URIRef) -> list[di
     return facts
 
 
+
+
+def indicators(store: Store, iris: RegistryIRIs, iri: URIRef, lang: str = "en") -> list[dict]:
+    """The collective's observed indicators, one series per indicator in date order:
+    ``[{"indicator": IRI, "code": "members", "label": "Members", "points": [("2019-12-31", 120.0), ...]}]``.
+    """
+    rows = store.select(queries.prologue(iris) + queries.OBSERVATIONS, {"c": iri})
+    series: dict[str, list[tuple[str, float]]] = {}
+    for row in rows:
+        try:
+            value = float(row["value"])
+        except (TypeError, ValueError):  # a non-numeric result cannot be charted
+            continue
+        series.setdefault(str(row["indicator"]), []).append((str(row["date"]), value))
+    label_of = labels(store, iris, [URIRef(i) for i in series], lang)
+    return [{"indicator": ind, "code": local_id(ind), "label": label_of.get(ind) or local_id(ind),
+             "points": sorted(points)} for ind, points in sorted(series.items())]
+
+
+def partnerships(store: Store, iris: RegistryIRIs, iri: URIRef, lang: str = "en") -> list[dict]:
+    """Partnerships the collective takes part in, with the other party of each (one row per party)."""
+    rows = store.select(queries.prologue(iris) + queries.PARTNERSHIPS, {"c": iri})
+    label_of = labels(store, iris, [r[k] for r in rows for k in ("type", "other") if k in r], lang)
+    out = []
+    for row in rows:
+        other = str(row["other"]) if "other" in row else None
+        kind = None
+        if other and other.startswith(f"{iris.base}id/collective/"):
+            kind = "collective"
+        elif other and other.startswith(f"{iris.base}id/network/"):
+            kind = "network"
+        elif "cbs" in row:
+            kind = "municipality"
+        out.append({"iri": str(row["partnership"]), "other": other, "other_kind": kind,
+                    "other_id": (str(row["cbs"]) if kind == "municipality" else local_id(other)) if other else None,
+                    "other_name": str(row["name"]) if "name" in row else label_of.get(other or ""),
+                    "type": label_of.get(str(row["type"])) if "type" in row else None,
+                    "start": str(row["start"]) if "start" in row else None,
+                    "end": str(row["end"]) if "end" in row else None})
+    return out

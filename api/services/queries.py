@@ -26,6 +26,12 @@ DESCRIBE = """CONSTRUCT { ?s ?p ?o } WHERE {
 
 EXISTS = "ASK { ?c a ?type }"
 
+# the survivor of merges: the end of the dct:isReplacedBy chain (consolidation's identity graph)
+REPLACED_BY = """SELECT ?survivor WHERE {
+  ?c dct:isReplacedBy+ ?survivor .
+  FILTER NOT EXISTS { ?survivor dct:isReplacedBy ?later }
+} ORDER BY ?survivor LIMIT 1"""
+
 # labels of every concept, municipality and province a set of things points to, in one query
 LABELS = """SELECT ?thing ?label WHERE {
   VALUES_BLOCK
@@ -44,6 +50,22 @@ LIFECYCLE = """SELECT ?event ?type ?date ?year WHERE {
   OPTIONAL { ?event cc:eventType ?type } OPTIONAL { ?event cc:eventDate ?date }
   OPTIONAL { ?event cc:eventYear ?year }
 } ORDER BY ?year ?event"""
+
+# indicators of one collective over time (sosa observations), one series per indicator
+OBSERVATIONS = """SELECT DISTINCT ?indicator ?date ?value WHERE {
+  ?observation sosa:hasFeatureOfInterest ?c ; sosa:observedProperty ?indicator ;
+      sosa:hasSimpleResult ?value ; cc:referenceDate ?date .
+} ORDER BY ?indicator ?date LIMIT 2000"""
+
+# partnerships of one collective with the other parties (collectives, municipalities, networks...)
+PARTNERSHIPS = """SELECT ?partnership ?other (SAMPLE(?t) AS ?type) (MIN(?s) AS ?start) (MAX(?e) AS ?end)
+       (MIN(?n) AS ?name) (MIN(?code) AS ?cbs) WHERE {
+  ?partnership a cc:Partnership ; cc:participant ?c .
+  OPTIONAL { ?partnership cc:participant ?other FILTER(?other != ?c)
+             OPTIONAL { ?other schema:name ?n } OPTIONAL { ?other cc:cbsMunicipalityCode ?code } }
+  OPTIONAL { ?partnership cc:partnershipType ?t }
+  OPTIONAL { ?partnership cc:startDate ?s } OPTIONAL { ?partnership cc:endDate ?e }
+} GROUP BY ?partnership ?other ORDER BY ?start ?partnership ?other LIMIT 500"""
 
 # search: the page of matching collectives, in a stable order; FILTERS is filled by the service
 # from fixed fragments (never from user text)

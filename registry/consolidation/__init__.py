@@ -139,26 +139,30 @@ def _consolidate(store, iris, decisions_path, source_priority, threshold, today,
     canonical_of = {rec.iri: assignment.canonical[k] for k, members in enumerate(clusters) for rec in members}
     overrides = _value_overrides(decisions, iris, records, index, previous, canonical_of, report.warnings)
     ctx = MergeContext(iris, tuple(source_priority or DEFAULT_SOURCE_PRIORITY), successors, provinces)
-    lines: list[str] = []
+    chunks: list[str] = []  # one N-Triples block per collective: far fewer objects than one per line
     stages: Counter = Counter()
     for k, members in enumerate(clusters):
         canonical = assignment.canonical[k]
         merger = ClusterMerger(ctx, canonical, members, overrides.get(canonical))
-        lines += merger.merge()
+        lines = merger.merge()
         report.conflicts += merger.conflicts
         lifecycle = derive(merger.life, iris, today, registry_sources)
         lines += lifecycle_triples(lifecycle, iris)
+        chunks.append("\n".join(lines))
         stages[lifecycle.stage] += 1
         if any(rec.is_network for rec in members):
             report.networks += 1
         else:
             report.collectives += 1
-    lines += _decision_triples(iris, records, clustering.accepted, canonical_of, decisions, different)
+    chunks.append("\n".join(_decision_triples(iris, records, clustering.accepted, canonical_of, decisions, different)))
     lap("merge")
 
     identity_lines = [f"<{rec}> <{FOAF.primaryTopic}> <{c}> ." for rec, c in sorted(canonical_of.items())]
     identity_lines += [f"<{old}> <{DCTERMS.isReplacedBy}> <{new}> ." for old, new in sorted(assignment.redirects.items())]
-    store.replace_graph(iris.consolidated_graph, ("\n".join(lines) + "\n").encode("utf-8"), "nt")
+    body = ("\n".join(chunks) + "\n").encode("utf-8")
+    del chunks
+    store.replace_graph(iris.consolidated_graph, body, "nt")
+    del body
     store.replace_graph(identity_graph(iris), ("\n".join(identity_lines) + "\n").encode("utf-8"), "nt")
     lap("write")
 
