@@ -1,6 +1,7 @@
 """The application factory: settings in, a FastAPI app out (no module-level settings or store).
 
->>> from registry.settings import Settings
+>>> from registry.search_index import NameIndexes
+from registry.settings import Settings
 >>> app = create_app(Settings(store="memory"))
 >>> app.title
 'Citizen collectives registry'
@@ -13,12 +14,14 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
+from registry.search_index import NameIndexes
 from registry.settings import Settings
 from registry.store import Store, open_store
 
 from . import docs, problems
 from .http import CacheMiddleware
-from .routers import collectives, health, municipalities, networks, pages, publish, reconcile, sparql, stats
+from .routers import (collectives, downloads, health, municipalities, networks, pages, publish, reconcile,
+                      sparql, stats)
 from .services.sparql import QueryRunner
 
 DESCRIPTION = """A knowledge graph of Dutch citizen collectives (energy and care cooperatives, food
@@ -34,24 +37,27 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     links, redirects and the OpenAPI servers entry then carry it.
     """
     owns_store = store is None
-    store = store if store is not None else open_store(settings)
+    opened = store if store is not None else open_store(settings)
+    store = opened.public_view(settings.iris.public_graphs)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
         app.state.queries.close()
         if owns_store:
-            store.close()
+            opened.close()
 
     app = FastAPI(title="Citizen collectives registry", description=DESCRIPTION, version="0.1.0",
                   lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.store = store
     app.state.generation = 0  # bumped by updates through the endpoint
+    app.state.names = NameIndexes(store, settings.iris, generation=lambda: app.state.generation)
     app.state.queries = QueryRunner(store, timeout=settings.query_timeout, cap=settings.result_cap)
     problems.install(app)
     docs.install(app)
-    for module in (health, sparql, collectives, municipalities, networks, stats, publish, reconcile, pages):
+    for module in (health, sparql, collectives, municipalities, networks, stats, publish, downloads, reconcile,
+                   pages):
         app.include_router(module.router)
     # innermost first: ETags over the plain body, then compression, then CORS outermost
     app.add_middleware(CacheMiddleware)

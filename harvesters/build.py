@@ -71,6 +71,20 @@ def harvest(settings: Settings, store: Store, sources: list[SourceConfig], *, re
 
 
 def build(settings: Settings, store: Store, *, log=sys.stderr) -> list[RunReport]:
-    """Harvest every enabled source into the store."""
+    """Harvest every enabled source, then consolidate them into one entry per collective."""
     sources = [s for s in load_sources(settings.sources_file) if s.enabled]
-    return harvest(settings, store, sources, log=log)
+    reports = harvest(settings, store, sources, log=log)
+    consolidate_sources(settings, store, log=log)
+    return reports
+
+
+def consolidate_sources(settings: Settings, store: Store, *, log=sys.stderr):
+    """Match and merge the records of every source graph (and derive lifecycles)."""
+    from registry.consolidation import consolidate
+    decisions = settings.decisions_path if settings.decisions_path.exists() else None
+    report = consolidate(store, settings.iris, decisions_path=decisions)
+    print(f"consolidation: {report.records} records → {report.collectives} collectives and "
+          f"{report.networks} networks; {len(report.conflicts)} conflicting values", file=log)
+    for warning in report.warnings:
+        print(f"consolidation: {warning}", file=log)
+    return report

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import RegistryError
+from .stats_cli import add_stats_command
 from .settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
@@ -60,6 +61,8 @@ def cmd_harvest(args) -> int:
     from .lock import build_lock
     with build_lock(settings.data_dir, wait=args.wait), _store(settings) as store:
         reports = harvest(settings, store, [configured[n] for n in args.source], since=args.since)
+        from harvesters.build import consolidate_sources
+        consolidate_sources(settings, store)
     if args.json:
         _print_json([r.to_dict() for r in reports])
     return EXIT_OK if all(r.status == "completed" for r in reports) else EXIT_FAILED
@@ -114,7 +117,7 @@ def cmd_load(args) -> int:
 def cmd_query(args) -> int:
     settings = _settings(args)
     text = Path(args.sparql[1:]).read_text() if args.sparql.startswith("@") else args.sparql
-    with _store(settings) as store:
+    with _store(settings).public_view(settings.iris.public_graphs) as store:
         if args.format == "json":
             body, _ = store.query_serialized(text, "application/sparql-results+json")
             sys.stdout.write(body.decode() + "\n")
@@ -128,24 +131,6 @@ def cmd_query(args) -> int:
         writer.writerows(table)
     else:
         _print_table(table, columns)
-    return EXIT_OK
-
-
-def cmd_stats(args) -> int:
-    from .stats import summary, summary_queries
-    settings = _settings(args)
-    if args.show_query:
-        for name, query in summary_queries(settings.iris).items():
-            print(f"# {name}\n{query}\n")
-        return EXIT_OK
-    with _store(settings) as store:
-        result = summary(store, settings.iris)
-    if args.json:
-        _print_json(result)
-    else:
-        for name, rows in result.items():
-            print(f"== {name.replace('_', ' ')}")
-            _print_table(rows, list(rows[0]) if rows else [])
     return EXIT_OK
 
 
@@ -214,10 +199,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["table", "csv", "json"], default="table")
     s.set_defaults(func=cmd_query)
 
-    s = sub.add_parser("stats", help="collectives by sector and by province")
-    s.add_argument("--json", action="store_true")
-    s.add_argument("--show-query", action="store_true", help="print the SPARQL behind each figure")
-    s.set_defaults(func=cmd_stats)
+    add_stats_command(sub)
 
     s = sub.add_parser("serve", help="serve the API (HOST and PORT from the environment)")
     s.add_argument("--host")

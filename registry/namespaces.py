@@ -99,6 +99,15 @@ class RegistryIRIs:
     def quarantine_graph(self) -> URIRef:
         return self.graph("quarantine")
 
+    @property
+    def identity_graph(self) -> URIRef:
+        return self.graph("identity")
+
+    @property
+    def public_graphs(self) -> tuple[URIRef, ...]:
+        """What queries see by default: one entry per collective, with vocabularies and provenance."""
+        return (self.consolidated_graph, self.vocabulary_graph, self.identity_graph, self.metadata_graph)
+
     def bind(self, graph: Graph) -> Graph:
         """Bind every prefix the registry uses (overriding rdflib's https schema.org default)."""
         graph.bind("cc", self.CC, override=True, replace=True)

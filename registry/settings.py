@@ -48,6 +48,7 @@ class Settings:
     store: str = "oxigraph:var/store"
     data_dir: Path = Path("var")
     sources_file: Path | None = None
+    decisions_file: Path | None = None  # curated match decisions; default {data_dir}/decisions.toml
     reference_dir: Path | None = None  # a local copy of the TOOI registers
     tooi_municipalities_url: str = TOOI_MUNICIPALITIES_URL
     tooi_provinces_url: str = TOOI_PROVINCES_URL
@@ -76,7 +77,7 @@ class Settings:
                            ("STORE_PASSWORD", "store_password"), ("ROOT_PATH", "root_path")]:
             if get(name):
                 values[attr] = get(name)
-        for name, attr in [("DATA_DIR", "data_dir"), ("SOURCES", "sources_file"),
+        for name, attr in [("DATA_DIR", "data_dir"), ("SOURCES", "sources_file"), ("DECISIONS", "decisions_file"),
                            ("REFERENCE_DIR", "reference_dir"), ("RECORDINGS", "recordings_dir")]:
             if get(name):
                 values[attr] = Path(get(name))
@@ -107,6 +108,10 @@ class Settings:
         if kind not in {"oxigraph", "memory", "sparql"}:
             raise ConfigurationError(
                 f"{PREFIX}STORE must be oxigraph:PATH, memory or sparql:QUERY_URL[,UPDATE_URL]; got {self.store!r}")
+
+    @property
+    def decisions_path(self) -> Path:
+        return self.decisions_file or self.data_dir / "decisions.toml"
 
     @property
     def iris(self) -> RegistryIRIs:

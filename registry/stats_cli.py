@@ -26,7 +26,7 @@ def _context():
     from .settings import Settings
     from .store import open_store
     settings = Settings.from_env()
-    return settings, open_store(settings)
+    return settings, open_store(settings).public_view(settings.iris.public_graphs)
 
 
 def _emit(columns: list[str], rows: list[dict], fmt: str, out=None) -> None:

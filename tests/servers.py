@@ -226,3 +226,17 @@ def virtuoso_server() -> Iterator[Endpoint]:
             password = secrets.token_hex(12)
             isql(sql_port, "dba", f"user_set_password('dba', '{password}');\n")
             yield Endpoint(f"{base}/sparql-auth", f"{base}/sparql-auth", ("dba", password))
+
+
+def serve_or_skip(server) -> Iterator[Endpoint]:
+    """For session fixtures: ``yield from serve_or_skip(virtuoso_server)``; skips with the reason."""
+    import pytest
+    try:
+        manager = server()
+        endpoint = manager.__enter__()
+    except ServerUnavailable as exc:
+        pytest.skip(f"{server.__name__.replace('_', ' ')} unavailable: {exc}")
+    try:
+        yield endpoint
+    finally:
+        manager.__exit__(None, None, None)

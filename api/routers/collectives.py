@@ -104,7 +104,7 @@ def list_collectives(
         q=q, concepts={"sector": sector, "type": type, "legal_form": legal_form, "role": role, "stage": stage},
         municipality=municipality, province=province, network=network, active_on=active_on,
         founded_from=founded_from, founded_to=founded_to, limit=limit, offset=offset, total=total)
-    result = search.search(store, settings, wanted)
+    result = search.search(store, settings, wanted, request.app.state.names)
     items = service.summaries(store, settings.iris, result.things, lang)
     return list_response(request, "collective", result, items, limit, offset, format, settings, store)
 

@@ -45,7 +45,7 @@ def municipality_collectives(
     lang = preferred_language(request.headers.get("accept-language"))
     wanted = search.SearchRequest(q=q, concepts={"sector": sector, "type": type, "stage": stage},
                                   municipality=[found.code], limit=limit, offset=offset, total=total)
-    result = search.search(store, settings, wanted)
+    result = search.search(store, settings, wanted, request.app.state.names)
     items = service.summaries(store, settings.iris, result.things, lang)
     if found.merged_from:
         result.merged.append(found.to_dict())

@@ -1,14 +1,18 @@
 """The DCAT + VoID description of the published dataset, with live counts per graph."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, VOID, XSD
 
+from registry.export import COMPRESS_FORMAT, available_dumps
 from registry.settings import Settings
 from registry.store import Store
 
 from . import queries
 
+IANA = "http://www.iana.org/assignments/media-types/"
 GRAPH_TRIPLES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 
 
@@ -40,6 +44,17 @@ def describe(store: Store, settings: Settings, site: str) -> Graph:
     for name, media in (("collectives.csv", "text/csv"), ("collectives.geojson", "application/geo+json")):
         url = URIRef(f"{site}/collectives?format={name.rsplit('.', 1)[1]}&limit=100")
         graph.add((dataset, DCAT.distribution, _distribution(graph, site, name, url, media)))
+    for found in available_dumps(settings):
+        url = URIRef(f"{site}/dumps/{found.dump.name}")
+        node = _distribution(graph, site, found.dump.name, url, found.dump.media_type)
+        graph.add((node, DCAT.downloadURL, url))
+        graph.add((node, DCTERMS.description, Literal(found.dump.title, lang="en")))
+        graph.add((node, DCAT.compressFormat, URIRef(f"{IANA}{COMPRESS_FORMAT}")))
+        graph.add((node, DCAT.byteSize, Literal(found.size, datatype=XSD.nonNegativeInteger)))
+        graph.add((node, DCTERMS.modified, Literal(datetime.fromtimestamp(found.modified, timezone.utc)
+                                                   .replace(microsecond=0).isoformat(), datatype=XSD.dateTime)))
+        graph.add((dataset, DCAT.distribution, node))
+        graph.add((dataset, VOID.dataDump, url))
     head = queries.prologue(iris)
     collectives = int(store.select(head + queries.COUNT_COLLECTIVES)[0]["n"])
     networks = int(store.select(head + queries.COUNT_NETWORKS)[0]["n"])
@@ -66,7 +81,7 @@ def _distribution(graph: Graph, site: str, name: str, url: URIRef, media: str | 
     graph.add((node, DCAT.accessURL, url))
     graph.add((node, DCTERMS.title, Literal(name)))
     if media:
-        graph.add((node, DCAT.mediaType, URIRef(f"http://www.iana.org/assignments/media-types/{media}")))
+        graph.add((node, DCAT.mediaType, URIRef(f"{IANA}{media}")))
     else:
         graph.add((node, DCAT.accessService, URIRef(f"{site}/sparql#service")))
     return node

@@ -79,6 +79,13 @@ SEARCH_COUNT = """SELECT (COUNT(DISTINCT ?c) AS ?total) WHERE {
   FILTERS
 }"""
 
+# the things among a set of name matches (VALUES_BLOCK, or empty for all) that pass the filters
+SEARCH_SET = """SELECT DISTINCT ?c WHERE {
+  VALUES_BLOCK
+  ?c a CLASS ; schema:name ?n .
+  FILTERS
+}"""
+
 # the summary fields of a page of collectives, one batched query
 SUMMARIES = """SELECT ?c ?p ?o WHERE {
   VALUES_BLOCK

@@ -12,6 +12,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from registry.errors import InvalidInput
+from registry.search_index import NameIndexes
 from registry.settings import Settings
 from registry.sparql_text import values_block
 from registry.store import Store
@@ -24,6 +25,7 @@ MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
 MAX_OFFSET = 100_000
 MAX_VALUES = 20
+MAX_VALUES_BOUND = 5000  # name matches passed to a filter query as VALUES; past it, the filtered set
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 DATE = re.compile(r"^[12][0-9]{3}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
 
@@ -67,16 +69,21 @@ def _check_list(name: str, values: list[str]) -> list[str]:
     return values
 
 
-def _filters(request: SearchRequest, store: Store, settings: Settings) -> tuple[str, dict, list[dict]]:
+def _name_query(request: SearchRequest) -> str:
+    text = (request.q or "").strip()
+    if len(text) > 200:
+        raise InvalidInput("q is limited to 200 characters")
+    return text
+
+
+def _filters(request: SearchRequest, store: Store, settings: Settings,
+             with_name: bool = True) -> tuple[str, dict, list[dict]]:
     iris = settings.iris
     fragments, bindings, merged = [], {}, []
-    if request.q is not None:
-        text = request.q.strip()
-        if len(text) > 200:
-            raise InvalidInput("q is limited to 200 characters")
-        if text:
-            fragments.append('FILTER(REGEX(STR(?n), ?f_pattern, "i"))')
-            bindings["f_pattern"] = Literal(accent_pattern(text))
+    text = _name_query(request)
+    if text and with_name:
+        fragments.append('FILTER(REGEX(STR(?n), ?f_pattern, "i"))')
+        bindings["f_pattern"] = Literal(accent_pattern(text))
     for name, (scheme, predicate) in CONCEPT_FILTERS.items():
         codes = _check_list(name, request.concepts.get(name, []))
         if not codes:
@@ -130,11 +137,16 @@ def _filters(request: SearchRequest, store: Store, settings: Settings) -> tuple[
     return "\n  ".join(fragments), bindings, merged
 
 
-def search(store: Store, settings: Settings, request: SearchRequest) -> SearchResult:
+def search(store: Store, settings: Settings, request: SearchRequest,
+           names: NameIndexes | None = None) -> SearchResult:
+    """The page of matches. With ``names`` a name query (``q``) uses the in-process name index
+    (same matches, same order as the REGEX query, which runs without it)."""
     if not 1 <= request.limit <= MAX_LIMIT:
         raise InvalidInput(f"limit is between 1 and {MAX_LIMIT}")
     if not 0 <= request.offset <= MAX_OFFSET:
         raise InvalidInput(f"offset is between 0 and {MAX_OFFSET}")
+    if names is not None and _name_query(request):
+        return _search_by_index(store, settings, request, names)
     filters, bindings, merged = _filters(request, store, settings)
     klass = "cc:Network" if request.kind == "network" else "cc:CitizenCollective"
     head = queries.prologue(settings.iris)
@@ -146,3 +158,27 @@ def search(store: Store, settings: Settings, request: SearchRequest) -> SearchRe
         count = queries.SEARCH_COUNT.replace("CLASS", klass).replace("FILTERS", filters)
         total = int(store.select(head + count, bindings)[0]["total"])
     return SearchResult([row["c"] for row in rows], total, merged)
+
+
+def _search_by_index(store: Store, settings: Settings, request: SearchRequest, names: NameIndexes) -> SearchResult:
+    iris = settings.iris
+    klass_iri = iris.CC.Network if request.kind == "network" else iris.CC.CitizenCollective
+    index = names.index(klass_iri)
+    filters, bindings, merged = _filters(request, store, settings, with_name=False)
+    text = _name_query(request)
+    if not filters.strip():
+        ordered = index.search(text)
+    else:
+        # the other filters narrow the name matches: bound VALUES when they are few, else the filtered set
+        matched = index.search(text)
+        if not matched:
+            ordered = []
+        else:
+            block = values_block("c", [URIRef(i) for i in matched]) if len(matched) <= MAX_VALUES_BOUND else ""
+            query = (queries.prologue(iris) + queries.SEARCH_SET.replace("VALUES_BLOCK", block)
+                     .replace("CLASS", "cc:Network" if request.kind == "network" else "cc:CitizenCollective")
+                     .replace("FILTERS", filters))
+            kept = {str(row["c"]) for row in store.select(query, bindings)}
+            ordered = [i for i in matched if i in kept]
+    page = ordered[request.offset:request.offset + request.limit]
+    return SearchResult([URIRef(i) for i in page], len(ordered) if request.total else None, merged)

@@ -108,15 +108,10 @@ def _collect(iterator, cap: int, cancel: threading.Event, what: str) -> list:
     return items
 
 
-def _run_oxigraph(raw: ox.Store, query: str, media_type: str, default_graphs, named_graphs,
+def _run_oxigraph(store, query: str, media_type: str, default_graphs, named_graphs,
                   cap: int, cancel: threading.Event) -> QueryResult:
-    kw = {"use_default_graph_as_union": not default_graphs}
-    if default_graphs:
-        kw["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-    if named_graphs:
-        kw["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
     try:
-        result = raw.query(query, **kw)
+        result = store._store.query(query, **store.dataset_options(default_graphs, named_graphs))
     except SyntaxError as exc:
         raise QuerySyntaxError(str(exc)) from exc
     if isinstance(result, ox.QueryBoolean):
@@ -209,7 +204,7 @@ class QueryRunner:
         cancel = threading.Event()
         raw = self._raw_oxigraph()
         if raw is not None:
-            job = lambda: _run_oxigraph(raw, query, media_type, default_graphs, named_graphs,  # noqa: E731
+            job = lambda: _run_oxigraph(self.store, query, media_type, default_graphs, named_graphs,  # noqa: E731
                                         self.cap, cancel)
         else:
             job = lambda: _run_generic(self.store, query, media_type, default_graphs,  # noqa: E731

@@ -5,6 +5,8 @@ a class of its accented forms; the pattern is then bound into the query as a lit
 
 >>> accent_pattern("oop")
 '[oòóôõöøō][oòóôõöøō]p'
+>>> accent_pattern("d   p")
+'d\\\\s+p'
 >>> accent_pattern("a.b", anchored=True)
 '^[aàáâãäåā]\\\\.b$'
 """
@@ -26,7 +28,8 @@ def accent_pattern(text: str, *, anchored: bool = False) -> str:
         if char in _CLASSES:
             parts.append(f"[{_CLASSES[char]}]")
         elif char.isspace():
-            parts.append(r"\s+" if not parts or parts[-1] != r"\s+" else "")
+            if not parts or parts[-1] != r"\s+":  # a run of spaces is one \s+ (however long the run)
+                parts.append(r"\s+")
         else:
             parts.append(re.escape(char))
     pattern = "".join(parts)

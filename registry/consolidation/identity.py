@@ -32,7 +32,7 @@ from .records import SourceRecord
 
 
 def identity_graph(iris: RegistryIRIs):
-    return iris.graph("identity")
+    return iris.identity_graph
 
 
 @dataclass

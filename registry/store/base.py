@@ -34,6 +34,13 @@ RESULT_FORMATS = {
 class Store(ABC):
     """A quad store with SPARQL. Values from user input go in through ``bindings``."""
 
+    def public_view(self, graphs) -> "Store":
+        """The store as its users see it: queries without a dataset of their own see ``graphs``
+        (consolidated, vocabulary, identity, metadata) as default graph instead of the union of
+        every graph, so per-source copies of a collective are not counted twice. Until the first
+        of ``graphs`` exists (nothing consolidated yet) queries still see the union."""
+        return self
+
     @abstractmethod
     def select(self, query: str, bindings: Bindings | None = None) -> list[Row]: ...
 

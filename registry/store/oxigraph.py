@@ -1,6 +1,7 @@
 """The embedded store: pyoxigraph on a persistent directory (or in memory for tests)."""
 from __future__ import annotations
 
+import copy
 import uuid
 from pathlib import Path
 from typing import BinaryIO, Iterable
@@ -28,6 +29,7 @@ class OxigraphStore(Store):
     """>>> store = OxigraphStore()        # in memory; OxigraphStore("var/store") persists"""
 
     def __init__(self, path: str | Path | None = None):
+        self.default_graphs: tuple[str, ...] = ()
         try:
             if path:
                 Path(path).mkdir(parents=True, exist_ok=True)
@@ -39,10 +41,28 @@ class OxigraphStore(Store):
             raise StoreError(f"cannot open the store at {path}: {exc}", code="store_unavailable") from exc
         self.path = path
 
-    def _query(self, query: str, bindings: Bindings | None = None, **kw):
+    def dataset_options(self, default_graphs=None, named_graphs=None) -> dict:
+        """pyoxigraph query options for a dataset: the given default graphs, else this store's
+        public ones (once the first of them exists), else the union of all named graphs."""
+        if not default_graphs and self.default_graphs and self._store.contains_named_graph(
+                ox.NamedNode(self.default_graphs[0])):
+            default_graphs = self.default_graphs
+        kw: dict = {"use_default_graph_as_union": not default_graphs}
+        if default_graphs:
+            kw["default_graph"] = [ox.NamedNode(str(g)) for g in default_graphs]
+        if named_graphs:
+            kw["named_graphs"] = [ox.NamedNode(str(g)) for g in named_graphs]
+        return kw
+
+    def public_view(self, graphs) -> "OxigraphStore":
+        """The same store, whose queries see ``graphs`` as their default graph (see Store.public_view)."""
+        view = copy.copy(self)
+        view.default_graphs = tuple(str(g) for g in graphs)
+        return view
+
+    def _query(self, query: str, bindings: Bindings | None = None, default_graphs=None, named_graphs=None):
         try:
-            return self._store.query(bind(query, bindings),
-                                     use_default_graph_as_union=not kw.get("default_graph"), **kw)
+            return self._store.query(bind(query, bindings), **self.dataset_options(default_graphs, named_graphs))
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
 
@@ -70,12 +90,7 @@ class OxigraphStore(Store):
         return graph
 
     def query_serialized(self, query, media_type, *, default_graphs=None, named_graphs=None):
-        kw = {}
-        if default_graphs:
-            kw["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        if named_graphs:
-            kw["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-        result = self._query(query, **kw)
+        result = self._query(query, default_graphs=default_graphs, named_graphs=named_graphs)
         if isinstance(result, ox.QueryTriples):
             return result.serialize(format=rdf_format(media_type)), "graph"
         fmt = _RESULTS.get(media_type)
