@@ -31,6 +31,7 @@ from rdflib.term import Node
 from .errors import InvalidInput
 from .model import load_ontology, load_shapes
 from .namespaces import RegistryIRIs
+from .untrusted import check_rdf_xml
 
 _SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
@@ -192,6 +193,8 @@ def parse_rdf_file(path: str | Path) -> Graph:
             for s, p, o, _ in dataset.quads():
                 graph.add((s, p, o))
             return graph
+        if fmt == "xml":
+            check_rdf_xml(path.read_bytes())
         return Graph().parse(path, format=fmt)
     except (OSError, ValueError, SyntaxError) as exc:  # rdflib's parse errors derive from these
         raise InvalidInput(f"cannot read {path.name} as {fmt}: {exc}", code="unparseable_rdf") from exc

@@ -103,3 +103,58 @@ def test_gzip(client):
 
 def test_health(client):
     assert client.get("/health").json() == {"status": "ok"}
+
+
+# superseded ids: consolidation merged c-fixture00009 into c-fixture00001 (dct:isReplacedBy)
+@pytest.mark.parametrize("accept,format", [("text/html", None), ("application/ld+json", None), ("text/turtle", None),
+                                           ("application/n-triples", None), ("image/png", None), (None, "ttl")])
+def test_superseded_id_redirects_permanently_to_the_survivor(client, accept, format):
+    params = {"format": format} if format else {}
+    r = client.get("/collectives/c-fixture00009", params=params, headers={"accept": accept} if accept else {},
+                   follow_redirects=False)
+    assert r.status_code == 301
+    assert r.headers["location"] == ONE + (f"?format={format}" if format else "")
+
+
+def test_superseded_chain_ends_at_the_last_survivor():
+    store = fixture_store()
+    store.load(b"<https://example.org/cc/id/collective/c-fixture00010> <http://purl.org/dc/terms/isReplacedBy> "
+               b"<https://example.org/cc/id/collective/c-fixture00009> .", "nt",
+               URIRef("https://example.org/cc/graph/identity"))
+    client = create_test_client(store)
+    r = client.get("/collectives/c-fixture00010", follow_redirects=False)
+    assert r.status_code == 301 and r.headers["location"] == ONE
+    assert client.get("/collectives/c-fixture00010", headers={"accept": "text/turtle"}).status_code == 200
+
+
+def test_survivors_and_unknown_ids_do_not_redirect(client):
+    assert client.get(ONE, follow_redirects=False).status_code == 200
+    assert client.get("/collectives/c-fixture00404", follow_redirects=False).status_code == 404
+
+
+def create_test_client(store):
+    from fastapi.testclient import TestClient
+    return TestClient(create_app(api_settings(), store))
+
+
+def test_collective_page_charts_indicators_and_lists_partnerships(client):
+    html = client.get(ONE, headers={"accept": "text/html"}).text
+    assert html.count('<figure class="indicator"') == 2
+    assert 'aria-label="Members: 2019-12-31 120, 2021-12-31 185, 2023-12-31 260"' in html
+    assert "Installed solar power (kWp)" in html
+    assert "<h2>Partnerships</h2>" in html
+    assert '<a href="/collectives/c-fixture00002">Zorgcoöperatie Proefstad</a>' in html
+    assert '<a href="/municipalities/GM9901">Voorbeelddorp</a>' in html
+    other = client.get("/collectives/c-fixture00003", headers={"accept": "text/html"}).text
+    assert "Indicators over time" not in other and "<h2>Partnerships</h2>" not in other
+
+
+def test_indicator_series_and_partnerships_service():
+    from api.services import collectives as service
+    store, iris = fixture_store(), api_settings().iris
+    series = service.indicators(store, iris, IRI)
+    assert [(s["code"], [v for _, v in s["points"]]) for s in series] == [("members", [120, 185, 260]),
+                                                                          ("solar-kwp", [310.5, 845])]
+    partners = service.partnerships(store, iris, IRI)
+    assert [(p["other_kind"], p["other_id"], p["start"], p["end"]) for p in partners] == [
+        ("municipality", "GM9901", "2019", None), ("collective", "c-fixture00002", "2020-05-01", "2023-12-31")]

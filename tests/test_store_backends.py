@@ -216,7 +216,7 @@ def test_construct_serialized_results_and_graph_protocol_parameters(store):
     assert form == "select" and b'"one"' in body and b'"x"' in body
     body, form = store.query_serialized("ASK { ?s ?p 'x' }", "application/sparql-results+json")
     assert form == "ask" and b"true" in body
-    body, form = store.query_serialized("CONSTRUCT { ?s ?p ?o } WHERE { ?s <https://example.org/p> ?o }",
+    body, form = store.query_serialized("CONSTRUCT { ?s <https://example.org/p> ?o } WHERE { ?s <https://example.org/p> ?o }",
                                         "application/n-triples")
     assert form == "graph" and len(Graph().parse(data=body, format="nt")) == 2
     body, _ = store.query_serialized("SELECT ?o WHERE { ?s <https://example.org/p> ?o }", "text/csv",

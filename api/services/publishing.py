@@ -9,6 +9,7 @@ from rdflib import Graph
 
 from registry.errors import InvalidInput
 from registry.namespaces import RegistryIRIs
+from registry.untrusted import check_rdf_xml
 
 from .rdf_out import project_context
 
@@ -59,8 +60,8 @@ def parse(body: bytes, media_type: str, iris: RegistryIRIs, context_urls: set[st
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput("the RDF is not UTF-8", code="invalid_rdf") from None
-    if parser == "xml" and "<!ENTITY" in text:
-        raise InvalidInput("XML entity declarations are not accepted", code="invalid_rdf")
+    if parser == "xml":
+        check_rdf_xml(body)
     if parser == "json-ld":
         try:
             document = json.loads(text)

@@ -36,6 +36,7 @@ from rdflib.term import Node
 
 from registry.identifiers import normalise_gm_code, normalise_kvk, slug
 from registry.namespaces import ADMS, LOCN, ORG, ROV, SCHEMA, TOOI
+from registry.untrusted import check_rdf_xml
 
 from ..base import Harvester, RawRecord, RecordError, SourceError
 from ..facts import CollectiveFacts, collective_iri, facts_to_graph, legal_form_code
@@ -142,6 +143,8 @@ def parse_rdf(content: bytes, content_type: str, url: str, where: str) -> Graph:
         if fmt == "json-ld":
             return parse_jsonld(content.decode(charset.group(1) if charset else "utf-8"), url, where)
         graph = Graph()
+        if fmt == "xml":
+            check_rdf_xml(content)
         graph.parse(data=content, format=fmt, publicID=url)
         return normalise_schema_org(graph)
     except RemoteContextRefused as exc:

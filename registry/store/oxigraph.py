@@ -11,6 +11,7 @@ from rdflib import Graph, URIRef
 
 from ..errors import QuerySyntaxError, StoreError
 from ..sparql_text import bind
+from ..untrusted import check_rdf_xml
 from .base import RDF_FORMATS, RESULT_FORMATS, Bindings, Row, Store
 from .terms import to_oxigraph, to_rdflib
 
@@ -113,6 +114,8 @@ class OxigraphStore(Store):
         # then swap it in with one update, which oxigraph runs as one transaction.
         staging = URIRef(f"{graph}#staging-{uuid.uuid4().hex}")
         body = self._serialize(data) if isinstance(data, Graph) else data
+        if rdf_format(format) == ox.RdfFormat.RDF_XML:
+            check_rdf_xml(body)
         try:
             self._store.load(body, format=rdf_format(format), to_graph=ox.NamedNode(str(staging)))
         except (SyntaxError, ValueError) as exc:  # the load is transactional: nothing was written
@@ -135,6 +138,15 @@ class OxigraphStore(Store):
     def load(self, source, format: str, graph: URIRef | None = None) -> None:
         fmt = rdf_format(format)
         kw = {"to_graph": ox.NamedNode(str(graph))} if graph is not None and not fmt.supports_datasets else {}
+        if fmt == ox.RdfFormat.RDF_XML:
+            if isinstance(source, (str, Path)):
+                with open(source, "rb") as handle:
+                    check_rdf_xml(handle.read(1 << 20))
+            elif isinstance(source, bytes):
+                check_rdf_xml(source)
+            else:
+                source = source.read()
+                check_rdf_xml(source)
         try:
             if isinstance(source, (str, Path)):
                 self._store.bulk_load(path=str(source), format=fmt, **kw)

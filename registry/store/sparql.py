@@ -45,6 +45,8 @@ SYSTEM_GRAPHS = re.compile(
     r"|https?://[^/]+/(?:DAV/|sparql)$)")
 _PROLOGUE = re.compile(r"(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)*", re.IGNORECASE)
 _FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+# Virtuoso's parser runs out of room on long updates: such a request was refused whole, so halve it
+_TOO_LONG = re.compile(r"memory exhausted|SQL text has exceeded|too long", re.IGNORECASE)
 _TIMEOUT_TEXT = re.compile(r"S1TAT|timed? ?out|estimated execution time|TimeoutException", re.IGNORECASE)
 
 
@@ -104,7 +106,7 @@ class SparqlStore(Store):
 
     def __init__(self, query_url: str, update_url: str | None = None, *, settings: Settings | None = None,
                  graph_store_url: str | None = None, graph_param: str = "graph",
-                 chunk_size: int = 5_000, retries: int = 2, backoff: float = 0.25):
+                 chunk_size: int = 2_000, retries: int = 2, backoff: float = 0.25):
         settings = settings or Settings()
         self.query_url, user, password = _without_userinfo(query_url)
         self.update_url = _without_userinfo(update_url)[0] if update_url else self.query_url
@@ -332,7 +334,16 @@ class SparqlStore(Store):
             by_graph.setdefault(_nt(q.graph_name), []).append(f"{_nt(q.subject)} {_nt(q.predicate)} {_nt(q.object)} .")
         body = " ".join(f"GRAPH {g} {{\n" + "\n".join(lines) + "\n}" for g, lines in by_graph.items())
         # INSERT DATA may not hold blank nodes on Virtuoso; a template with no WHERE solutions but one may
-        self.update(f"INSERT {{ {body} }} WHERE {{}}" if blank_nodes else f"INSERT DATA {{ {body} }}")
+        try:
+            self.update(f"INSERT {{ {body} }} WHERE {{}}" if blank_nodes else f"INSERT DATA {{ {body} }}")
+        except QuerySyntaxError as exc:
+            # blank nodes must stay in one request; anything else can be split
+            if blank_nodes or len(quads) < 2 or not _TOO_LONG.search(str(exc)):
+                raise
+            half = len(quads) // 2
+            self.chunk_size = min(self.chunk_size, half)
+            self._insert(quads[:half], blank_nodes=False)
+            self._insert(quads[half:], blank_nodes=False)
 
     # -- reading graphs back -------------------------------------------------------------------
 
