@@ -547,13 +547,14 @@ def iter_records(path: str | Path, record_class: str | None = None) -> Iterator[
 
 def record_graph(record: SyntheticRecord):
     """One record as an rdflib graph (for tests and for engines that take rdflib graphs)."""
-    from rdflib import Dataset, Graph
+    import pyoxigraph as ox
+    from rdflib import Graph
 
-    dataset = Dataset()
-    dataset.parse(data="".join(record.lines), format="nquads")
+    from registry.store.terms import to_rdflib
+
     graph = Graph()
-    for s, p, o, _ in dataset.quads():
-        graph.add((s, p, o))
+    for quad in ox.parse(input="".join(record.lines), format=ox.RdfFormat.N_QUADS):
+        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return graph
 
 
