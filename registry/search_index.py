@@ -164,7 +164,7 @@ class NameIndexes:
         row = self.store.select(VERSION_QUERY)[0] if self.store is not None else {}
         return (self.generation(), str(row.get("version", "")), int(row.get("runs", 0)))
 
-    def _current_version(self) -> object:
+    def _current_version(self) -> object:  # with the lock held
         now = time.monotonic()
         generation = self.generation()
         if self._version is None or now - self._checked >= self.check_every or generation != self._version[0]:
@@ -182,6 +182,11 @@ class NameIndexes:
                 built = (version, NameIndex.build(self.store, klass))
                 self._built[key] = built
             return built[1]
+
+    def version(self) -> object:
+        """The store's version as last seen (checked at most every ``check_every`` seconds)."""
+        with self._lock:
+            return self._current_version()
 
     def invalidate(self) -> None:
         with self._lock:

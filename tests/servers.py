@@ -60,7 +60,7 @@ def _executable(name: str, *extra_dirs: Path) -> str:
             return str(candidate)
     found = shutil.which(name)
     if not found:
-        raise ServerUnavailable(f"`{name}` is not installed (ci/install-servers.sh installs it)")
+        raise ServerUnavailable(f"`{name}` is not installed (.ci/install-packages.sh installs it)")
     return found
 
 
@@ -136,7 +136,7 @@ def oxigraph_server() -> Iterator[Endpoint]:
 # Virtuoso
 
 
-def virtuoso_ini(template: str, directory: Path, sql_port: int, http_port: int) -> str:
+def virtuoso_ini(template: str, directory: Path, sql_port: int, http_port: int, max_rows: int = 1_000_000) -> str:
     """The packaged ini with loopback-only ports, private database paths and small buffers."""
     settings = {
         "Database": {
@@ -158,7 +158,7 @@ def virtuoso_ini(template: str, directory: Path, sql_port: int, http_port: int) 
             "MaxClientConnections": "10",
         },
         # a dump of a whole test store must not be cut at the packaged 10,000 rows
-        "SPARQL": {"ResultSetMaxRows": "1000000", "MaxQueryExecutionTime": "60"},
+        "SPARQL": {"ResultSetMaxRows": str(max_rows), "MaxQueryExecutionTime": "60"},
         "URIQA": {"DefaultHost": f"127.0.0.1:{http_port}"},
         "Zero Config": {"ServerName": ""},
     }
@@ -205,8 +205,10 @@ def isql(sql_port: int, password: str, script: str, *, timeout: float = 30.0) ->
 
 
 @contextmanager
-def virtuoso_server() -> Iterator[Endpoint]:
-    """Virtuoso on free loopback ports (SQL and HTTP) with its database in a temporary directory."""
+def virtuoso_server(max_rows: int = 1_000_000) -> Iterator[Endpoint]:
+    """Virtuoso on free loopback ports (SQL and HTTP) with its database in a temporary directory.
+
+    ``max_rows`` is its ResultSetMaxRows (the package's 10,000 would cut dumps short)."""
     executable = _executable("virtuoso-t")
     _executable("isql-vt")
     if not VIRTUOSO_INI.is_file():
@@ -217,7 +219,8 @@ def virtuoso_server() -> Iterator[Endpoint]:
         while http_port == sql_port:
             http_port = free_port()
         ini = directory / "virtuoso.ini"
-        ini.write_text(virtuoso_ini(VIRTUOSO_INI.read_text(errors="replace"), directory, sql_port, http_port))
+        ini.write_text(virtuoso_ini(VIRTUOSO_INI.read_text(errors="replace"), directory, sql_port, http_port,
+                                    max_rows))
         log = directory / "virtuoso.log"
         command = [executable, "+foreground", "+configfile", str(ini)]
         with _started(command, directory, directory / "stdout.log") as process:
@@ -235,7 +238,8 @@ def serve_or_skip(server) -> Iterator[Endpoint]:
         manager = server()
         endpoint = manager.__enter__()
     except ServerUnavailable as exc:
-        pytest.skip(f"{server.__name__.replace('_', ' ')} unavailable: {exc}")
+        name = getattr(server, '__name__', None) or getattr(getattr(server, 'func', None), '__name__', 'server')
+        pytest.skip(f"{name.replace('_', ' ')} unavailable: {exc}")
     try:
         yield endpoint
     finally:

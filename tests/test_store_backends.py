@@ -363,6 +363,21 @@ def test_a_missing_graph_store_endpoint_falls_back_to_insert_data(remote):
         assert store.graph_store_url is None
 
 
+@pytest.mark.server
+def test_a_result_cut_at_the_server_row_limit_is_an_error_not_a_short_answer():
+    from functools import partial
+    for endpoint in serve_or_skip(partial(virtuoso_server, max_rows=100)):
+        with remote_store(endpoint) as store:
+            store.load(_many_triples(300), "nt", G)
+            assert len(store.select("SELECT ?s WHERE { ?s ?p ?o } LIMIT 50")) == 50
+            with pytest.raises(StoreError) as info:
+                store.select("SELECT ?s WHERE { ?s <https://example.org/name> ?o }")
+            assert info.value.code == "result_truncated"
+            with pytest.raises(StoreError) as info:
+                store.dump(io.BytesIO(), "nt", graph=G)
+            assert info.value.code == "result_truncated"
+
+
 def test_virtuoso_booleans_read_like_the_embedded_store():
     assert term_from_json({"type": "typed-literal", "datatype": str(XSD.boolean), "value": "1"}) == \
         Literal("true", datatype=XSD.boolean)

@@ -86,13 +86,14 @@ SEARCH_SET = """SELECT DISTINCT ?c WHERE {
   FILTERS
 }"""
 
-# the summary fields of a page of collectives, one batched query
+# the summary fields of a page of collectives, one batched query. FILTER IN, not a second VALUES:
+# Oxigraph joins a VALUES ?p block after scanning every ?p (275 ms for 20 collectives at 10k; 1.6 ms so)
 SUMMARIES = """SELECT ?c ?p ?o WHERE {
   VALUES_BLOCK
   ?c ?p ?o .
-  VALUES ?p { schema:name cc:sector cc:collectiveType rov:orgType cc:societalRole cc:lifecycleStage
-              cc:municipality cc:province cc:cbsMunicipalityCode schema:foundingDate
-              schema:dissolutionDate schema:url cc:kvkNumber org:memberOf rdf:type }
+  FILTER(?p IN (schema:name, cc:sector, cc:collectiveType, rov:orgType, cc:societalRole, cc:lifecycleStage,
+                cc:municipality, cc:province, cc:cbsMunicipalityCode, schema:foundingDate,
+                schema:dissolutionDate, schema:url, cc:kvkNumber, org:memberOf, rdf:type))
 }"""
 
 GEOMETRIES = """SELECT ?c ?wkt ?place WHERE {

@@ -86,8 +86,6 @@ class Engine:
         for shape in shapes:
             if shape.path is not None:
                 self._path_predicates(shape.path, inverse, False)
-            for constraint, _ in shape.constraints:
-                pass
             targets.update(shape.target_subjects_of)
             targets.update(shape.target_objects_of)
         self.inverse_predicates = frozenset(inverse)

@@ -17,7 +17,6 @@ import pyoxigraph as ox
 from .shapes import Shape, SparqlConstraint
 
 _GRAPH_VAR = "__fastshacl_g"
-_SELECT = re.compile(r"\bSELECT\b", re.IGNORECASE)
 _VARIABLE_PREDICATE = re.compile(r"[?$]\w+\s+[?$]\w+\s")
 _A_KEYWORD = re.compile(r"(?<![\w:?$<])a(?![\w:>])")
 
@@ -104,12 +103,8 @@ class SparqlRunner:
 
 
 def _result(shape: Shape, constraint: SparqlConstraint, this, row) -> tuple:
-    path = row["path"] if "path" in _names(row) else None
-    return (this, shape.path if path is None else path, row["value"], shape, "sparql", constraint)
-
-
-def _names(row) -> set:
     try:
-        return {v for v in ("path",) if row["path"] is not None}
-    except (KeyError, IndexError):
-        return set()
+        path = row["path"]  # a query may bind ?path itself
+    except (KeyError, IndexError):  # ... or not project it at all
+        path = None
+    return (this, shape.path if path is None else path, row["value"], shape, "sparql", constraint)
