@@ -51,7 +51,59 @@ def built_store(settings, validator):
     return store
 
 
+# -- stores: every store-dependent test runs on the embedded store and on real servers ------------
+
+@pytest.fixture(scope="session")
+def oxigraph_endpoint():
+    from tests.servers import oxigraph_server, serve_or_skip
+    yield from serve_or_skip(oxigraph_server)
+
+
+@pytest.fixture(scope="session")
+def virtuoso_endpoint():
+    from tests.servers import serve_or_skip, virtuoso_server
+    yield from serve_or_skip(virtuoso_server)
+
+
+def remote_store(endpoint, **kw):
+    from registry.store.sparql import SparqlStore
+    user, password = endpoint.credentials or (None, None)
+    settings = Settings(store=f"sparql:{endpoint.query_url},{endpoint.update_url}", store_user=user,
+                        store_password=password)
+    return SparqlStore(endpoint.query_url, endpoint.update_url, settings=settings, **kw)
+
+
+def emptied(store):
+    for graph in store.graphs():
+        store.drop_graph(graph)
+    return store
+
+
+@pytest.fixture(params=["embedded", pytest.param("oxigraph-server", marks=pytest.mark.server),
+                        pytest.param("virtuoso", marks=pytest.mark.server)])
+def backend(request):
+    """The backend's name and a factory of empty stores on it."""
+    from registry.store.oxigraph import OxigraphStore
+    if request.param == "embedded":
+        yield request.param, OxigraphStore
+        return
+    endpoint = request.getfixturevalue("oxigraph_endpoint" if request.param == "oxigraph-server"
+                                       else "virtuoso_endpoint")
+    opened = []
+
+    def factory(**kw):
+        opened.append(remote_store(endpoint, **kw))
+        return opened[-1]
+    emptied(factory())
+    try:
+        yield request.param, factory
+    finally:
+        emptied(opened[0])
+        for store in opened:
+            store.close()
+
+
 @pytest.fixture
-def store(settings):
-    from registry.store import open_store
-    return open_store(settings)
+def store(backend):
+    """An empty store, on each backend in turn."""
+    return backend[1]()

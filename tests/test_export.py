@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import gzip
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest

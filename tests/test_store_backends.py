@@ -17,65 +17,14 @@ from rdflib.namespace import XSD
 
 from registry.errors import QuerySyntaxError, QueryTimeout, StoreError
 from registry.settings import Settings
-from registry.store.oxigraph import OxigraphStore
 from registry.store.sparql import SparqlStore, term_from_json
-from tests.servers import free_port, oxigraph_server, serve_or_skip, virtuoso_server
+from tests.conftest import emptied as _emptied, remote_store
+from tests.servers import free_port, serve_or_skip, virtuoso_server
 
 G = URIRef("https://example.org/graph/a")
 H = URIRef("https://example.org/graph/b")
 P = URIRef("https://example.org/p")
 TRIPLE = b'<https://example.org/s> <https://example.org/p> "one" .\n'
-
-
-@pytest.fixture(scope="session")
-def oxigraph_endpoint():
-    yield from serve_or_skip(oxigraph_server)
-
-
-@pytest.fixture(scope="session")
-def virtuoso_endpoint():
-    yield from serve_or_skip(virtuoso_server)
-
-
-def remote_store(endpoint, **kw) -> SparqlStore:
-    user, password = endpoint.credentials or (None, None)
-    settings = Settings(store=f"sparql:{endpoint.query_url},{endpoint.update_url}", store_user=user,
-                        store_password=password)
-    return SparqlStore(endpoint.query_url, endpoint.update_url, settings=settings, **kw)
-
-
-def _emptied(store):
-    for graph in store.graphs():
-        store.drop_graph(graph)
-    return store
-
-
-@pytest.fixture(params=["embedded", pytest.param("oxigraph-server", marks=pytest.mark.server),
-                        pytest.param("virtuoso", marks=pytest.mark.server)])
-def backend(request):
-    """The backend's name and a factory of empty stores on it."""
-    if request.param == "embedded":
-        yield request.param, OxigraphStore
-        return
-    endpoint = request.getfixturevalue("oxigraph_endpoint" if request.param == "oxigraph-server"
-                                       else "virtuoso_endpoint")
-    opened = []
-
-    def factory(**kw):
-        opened.append(remote_store(endpoint, **kw))
-        return opened[-1]
-    _emptied(factory())
-    try:
-        yield request.param, factory
-    finally:
-        _emptied(opened[0])
-        for store in opened:
-            store.close()
-
-
-@pytest.fixture
-def store(backend):
-    return backend[1]()
 
 
 @pytest.fixture(params=[pytest.param("oxigraph-server", marks=pytest.mark.server),
