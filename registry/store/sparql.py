@@ -29,6 +29,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from ..errors import QuerySyntaxError, QueryTimeout, StoreError
+from ..namespaces import GEO
 from ..settings import Settings
 from ..sparql_text import bind
 from .base import RESULT_FORMATS, Bindings, Row, Store
@@ -71,6 +72,9 @@ def _without_userinfo(url: str) -> tuple[str, str | None, str | None]:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, "")), parts.username, parts.password
 
 
+VIRTUOSO_GEOMETRY = "http://www.openlinksw.com/schemas/virtrdf#Geometry"
+
+
 def term_from_json(value: dict):
     """One SPARQL JSON results term as an rdflib term, the way the embedded store gives it."""
     kind = value.get("type")
@@ -87,6 +91,8 @@ def term_from_json(value: dict):
             return Literal(text)
         if datatype == XSD + "boolean" and text in ("0", "1"):  # Virtuoso writes booleans as 0 / 1
             text = "true" if text == "1" else "false"
+        if datatype == VIRTUOSO_GEOMETRY:  # Virtuoso's own type for the WKT literals it stores
+            datatype = str(GEO.wktLiteral)
         return Literal(text, datatype=URIRef(datatype))
     raise StoreError(f"unsupported term in query results: {kind!r}", code="store_error")
 
