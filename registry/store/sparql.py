@@ -252,7 +252,12 @@ class SparqlStore(Store):
             raise StoreError(f"the store answered a graph query with {media}", code="store_error")
         response.raw.decode_content = True
         try:
-            yield from ox.parse(response.raw, format=fmt)
+            for triple in ox.parse(response.raw, format=fmt):
+                obj = triple.object
+                if isinstance(obj, ox.Literal) and obj.datatype.value == VIRTUOSO_GEOMETRY:
+                    triple = ox.Triple(triple.subject, triple.predicate,
+                                       ox.Literal(obj.value, datatype=ox.NamedNode(str(GEO.wktLiteral))))
+                yield triple
         except SyntaxError as exc:
             raise StoreError(f"the store sent unreadable {media}: {exc}", code="store_error") from exc
         finally:
