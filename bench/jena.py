@@ -24,7 +24,7 @@ LIBRARIES = ["commons-cli", "commons-codec", "commons-compress", "commons-csv", 
              "dexx.collection", "gson", "guava", "httpclient", "httpcore", "jackson-core", "jackson-databind",
              "jackson-annotations", "jsonld-java", "jakarta.json-api", "protobuf", "libthrift", "thrift",
              "titanium-json-ld", "slf4j-api", "slf4j-nop"]
-CACHE = Path(__file__).resolve().parent / ".jena"
+CACHE = Path(__file__).resolve().parent / ".work" / "jena"
 SH = "http://www.w3.org/ns/shacl#"
 
 

@@ -82,12 +82,17 @@ def name_similarity(a: str, b: str) -> float:
     0.9
     >>> name_similarity("energie noord", "zorg noord") < 0.85
     True
+    >>> name_similarity("zonnepark voorbeelddorp 1", "zonnepark voorbeelddorp 2")
+    0.0
     """
     if not a or not b:
         return 0.0
     if a == b:
         return 1.0
     ta, tb = a.split(), b.split()
+    numbers_a, numbers_b = {t for t in ta if t.isdigit()}, {t for t in tb if t.isdigit()}
+    if numbers_a and numbers_b and numbers_a != numbers_b:
+        return 0.0  # "Windpark 1" and "Windpark 2" are two collectives, however alike the rest
     ratio = _ratio(" ".join(sorted(ta)), " ".join(sorted(tb)))
     sa, sb = set(ta), set(tb)
     small, large = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
