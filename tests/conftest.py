@@ -34,8 +34,9 @@ def reference(settings):
 
 @pytest.fixture(scope="session")
 def validator(settings):
-    from registry.validation import Validator
-    return Validator(settings.iris)
+    """The validator builds use (the fast engine; tests/test_fastshacl.py holds it to pySHACL's results)."""
+    from registry.fastshacl import FastValidator
+    return FastValidator(settings.iris)
 
 
 @pytest.fixture(scope="session")
