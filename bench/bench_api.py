@@ -176,7 +176,7 @@ def load(port: int, paths: list[str], requests: int, clients: int, accept: str) 
         t.join()
     wall = time.perf_counter() - started
     latencies.sort()
-    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else float("nan")  # noqa: E731
+    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else float("nan")
     return {"requests": len(latencies), "errors": len(errors), "first_error": errors[0] if errors else None,
             "p50": p(0.50), "p95": p(0.95), "mean": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
             "rps": len(latencies) / wall if wall else float("nan")}

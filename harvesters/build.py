@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS
+
 from registry.errors import ConfigurationError
+from registry.fastshacl import FastValidator
 from registry.model import load_ontology
 from registry.settings import Settings
 from registry.store import Store
-from registry.fastshacl import FastValidator
 from registry.validation import Validator
 
 from .base import HarvestContext, SourceConfig
@@ -40,8 +44,9 @@ def open_http(settings: Settings) -> HttpClient:
     return HttpClient(settings, allow_private=allow_private)
 
 
-def load_vocabulary(settings: Settings, store: Store, log=sys.stderr, http: HttpClient | None = None):
+def load_vocabulary(settings: Settings, store: Store, log=None, http: HttpClient | None = None):
     """Ontology, code lists and municipalities into the vocabulary graph; returns the reference."""
+    log = log or sys.stderr  # looked up at call time: tests and callers swap streams
     iris = settings.iris
     reference = load_reference(settings, http=http, log=log)
     graph = load_ontology(iris)
@@ -52,7 +57,7 @@ def load_vocabulary(settings: Settings, store: Store, log=sys.stderr, http: Http
 
 def harvest(settings: Settings, store: Store, sources: list[SourceConfig], *, reference=None,
             validator: Validator | None = None, http: HttpClient | None = None,
-            since=None, log=sys.stderr) -> list[RunReport]:
+            since=None, log=None) -> list[RunReport]:
     store.drop_staging_graphs()  # left by a build that was killed mid-swap
     own_http = http is None
     http = http if http is not None else open_http(settings)
@@ -72,21 +77,43 @@ def harvest(settings: Settings, store: Store, sources: list[SourceConfig], *, re
             http.close()
 
 
-def build(settings: Settings, store: Store, *, log=sys.stderr) -> list[RunReport]:
+def build(settings: Settings, store: Store, *, log=None) -> list[RunReport]:
     """Harvest every enabled source, then consolidate them into one entry per collective."""
+    log = log or sys.stderr  # looked up at call time: tests and callers swap streams
     sources = [s for s in load_sources(settings.sources_file) if s.enabled]
     reports = harvest(settings, store, sources, log=log)
     consolidate_sources(settings, store, log=log)
+    from registry.export import write_dumps
+    for path in write_dumps(store, settings):
+        print(f"dump: {path}", file=log)
     return reports
 
 
-def consolidate_sources(settings: Settings, store: Store, *, log=sys.stderr):
+def consolidate_sources(settings: Settings, store: Store, *, log=None):
     """Match and merge the records of every source graph (and derive lifecycles)."""
+    log = log or sys.stderr  # looked up at call time: tests and callers swap streams
     from registry.consolidation import consolidate
     decisions = settings.decisions_path if settings.decisions_path.exists() else None
+    started = datetime.now(timezone.utc)
     report = consolidate(store, settings.iris, decisions_path=decisions)
+    record_consolidation(settings.iris, store, report, started)
     print(f"consolidation: {report.records} records → {report.collectives} collectives and "
           f"{report.networks} networks; {len(report.conflicts)} conflicting values", file=log)
     for warning in report.warnings:
         print(f"consolidation: {warning}", file=log)
     return report
+
+
+def record_consolidation(iris, store: Store, report, started: datetime) -> None:
+    """The consolidation as a PROV activity in the metadata graph (readers also see the store changed)."""
+    cc = iris.CC
+    run = URIRef(f"{iris.base}id/run/consolidation/{started.strftime('%Y%m%dT%H%M%S%fZ')}")
+    meta = Graph()
+    meta.add((run, RDF.type, PROV.Activity))
+    meta.add((run, PROV.startedAtTime, Literal(started)))
+    meta.add((run, PROV.endedAtTime, Literal(datetime.now(timezone.utc))))
+    meta.add((run, PROV.generated, iris.consolidated_graph))
+    meta.add((run, RDFS.comment, Literal(f"{report.records} records consolidated into {report.collectives} "
+                                         f"collectives and {report.networks} networks")))
+    meta.add((iris.consolidated_graph, PROV.wasGeneratedBy, run))
+    store.add(iris.metadata_graph, meta)

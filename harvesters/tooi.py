@@ -42,7 +42,8 @@ def _read(url: str, local_dir: Path | None, settings: Settings, http=None) -> tu
     return None, "; ".join(problems) or "offline and no local copy configured (COLLECTIVES_REFERENCE_DIR)"
 
 
-def load_reference(settings: Settings, http=None, log=sys.stderr) -> Reference:
+def load_reference(settings: Settings, http=None, log=None) -> Reference:
+    log = log or sys.stderr  # looked up at call time: tests and callers swap streams
     municipalities, where = _read(settings.tooi_municipalities_url, settings.reference_dir, settings, http)
     if municipalities is None:
         print(f"reference data: municipality register unavailable ({where}); "

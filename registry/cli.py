@@ -134,6 +134,30 @@ def cmd_query(args) -> int:
     return EXIT_OK
 
 
+def cmd_export(args) -> int:
+    from .export import export_dataset
+    settings = _settings(args)
+    out = Path(args.out) if args.out else settings.data_dir / "backups" / f"registry-{date.today().isoformat()}.nq.gz"
+    with _store(settings) as store:
+        export_dataset(store, out)
+    print(out)
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    from .export import import_dataset
+    from .lock import build_lock
+    settings = _settings(args)
+    with build_lock(settings.data_dir), _store(settings) as store:
+        import_dataset(store, Path(args.file), replace=args.replace)
+        graphs = [str(g) for g in store.graphs()]
+    if args.json:
+        _print_json(graphs)
+    else:
+        print(f"imported {args.file}: {len(graphs)} named graphs", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_serve(args) -> int:
     import uvicorn
     from api.app import create_app
@@ -200,6 +224,16 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_query)
 
     add_stats_command(sub)
+
+    s = sub.add_parser("export", help="back up every named graph as gzipped N-Quads")
+    s.add_argument("--out", metavar="FILE", help="default: {data_dir}/backups/registry-DATE.nq.gz")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("import", help="restore a backup made with export")
+    s.add_argument("file")
+    s.add_argument("--replace", action="store_true", help="drop every named graph first")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_import)
 
     s = sub.add_parser("serve", help="serve the API (HOST and PORT from the environment)")
     s.add_argument("--host")

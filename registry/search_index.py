@@ -27,7 +27,7 @@ from __future__ import annotations
 import threading
 import time
 from bisect import bisect_right
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from rdflib import URIRef
 from rdflib.namespace import PROV
@@ -91,7 +91,7 @@ class NameIndex:
         self._text = _SEPARATOR.join(parts)
 
     @classmethod
-    def from_rows(cls, rows: Iterable[tuple[str, str, bool]]) -> "NameIndex":
+    def from_rows(cls, rows: Iterable[tuple[str, str, bool]]) -> NameIndex:
         """From (IRI, name, is it the ``schema:name``) rows; things without a ``schema:name`` are left out."""
         numbers: dict[str, int] = {}
         names = []
@@ -102,7 +102,7 @@ class NameIndex:
         return cls(list(numbers), [n for n in names if n[0] in has_primary])
 
     @classmethod
-    def build(cls, store: Store, klass: URIRef) -> "NameIndex":
+    def build(cls, store: Store, klass: URIRef) -> NameIndex:
         """One query for every ``schema:name`` and ``schema:alternateName`` of the things of ``klass``."""
         rows = store.select(NAMES_QUERY, {"class": klass})
         return cls.from_rows((row["c"], row["n"], row["p"] == SCHEMA.name) for row in rows)

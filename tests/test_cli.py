@@ -78,3 +78,23 @@ def test_console_script_runs():
     result = subprocess.run([sys.executable, "-m", "registry.cli", "--help"], capture_output=True, text=True,
                             env={**os.environ})
     assert result.returncode == 0 and "validate" in result.stdout
+
+
+def test_export_to_a_fresh_store_and_import_round_trips(env, tmp_path, monkeypatch, capsys):
+    from rdflib.compare import isomorphic
+    from registry.settings import Settings
+    from registry.store import open_store
+    assert main(["build"]) == 0
+    backup = tmp_path / "backup.nq.gz"
+    assert main(["export", "--out", str(backup)]) == 0
+    assert capsys.readouterr().out.strip() == str(backup)
+    original = open_store(Settings.from_env())
+    graphs = {g: original.graph(g) for g in original.graphs() if len(original.graph(g))}
+    original.close()
+    del original
+    monkeypatch.setenv("COLLECTIVES_STORE", f"oxigraph:{tmp_path / 'fresh'}")
+    assert main(["import", str(backup), "--json"]) == 0
+    fresh = open_store(Settings.from_env())
+    assert set(fresh.graphs()) == set(graphs)
+    for name, graph in graphs.items():
+        assert isomorphic(fresh.graph(name), graph), name

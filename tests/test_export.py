@@ -11,7 +11,13 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS
 
 from api.app import create_app
-from registry.export import DUMP_FORMATS, available_dumps, export_dataset, import_dataset, write_dumps
+from registry.export import (
+    DUMP_FORMATS,
+    available_dumps,
+    export_dataset,
+    import_dataset,
+    write_dumps,
+)
 from registry.store.oxigraph import OxigraphStore
 from tests.fixtures.api.support import api_settings, fixture_store
 

@@ -19,8 +19,10 @@ from registry.namespaces import STANDARD_PREFIXES
 from registry.store import Store
 from registry.store.base import RDF_FORMATS, RESULT_FORMATS
 
-from ..problems import ResultTooLarge
+from ..problems import Problem, ResultTooLarge
 
+BUSY_WAIT = 1.0  # seconds a request waits for a free query slot
+RETRY_AFTER = 2  # seconds a refused client is asked to wait
 RESULT_MEDIA_TYPES = list(RESULT_FORMATS.values())  # json first: the default
 GRAPH_MEDIA_TYPES = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
 QUERY_FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
@@ -165,6 +167,7 @@ class QueryRunner:
         self.store = store
         self.timeout = timeout
         self.cap = cap
+        self.workers = workers
         self._slots = threading.BoundedSemaphore(workers)
 
     def _raw_oxigraph(self) -> ox.Store | None:
@@ -174,8 +177,10 @@ class QueryRunner:
         return raw if isinstance(raw, ox.Store) else None
 
     def _in_thread(self, job, timeout: float, cancel: threading.Event, what: str):
-        if not self._slots.acquire(timeout=timeout):
-            raise QueryTimeout(f"the server is busy with other queries; no {what} slot within {timeout:g} seconds")
+        # Saturated: say so at once with a time to come back, rather than queue behind slow queries.
+        if not self._slots.acquire(timeout=min(timeout, BUSY_WAIT)):
+            raise Problem(503, "too_many_queries", f"the server is running its maximum of {self.workers} "
+                          f"queries; try again shortly", headers={"Retry-After": str(RETRY_AFTER)})
         outcome: dict = {}
         done = threading.Event()
 
