@@ -106,7 +106,6 @@ def consolidate_sources(settings: Settings, store: Store, *, log=None):
 
 def record_consolidation(iris, store: Store, report, started: datetime) -> None:
     """The consolidation as a PROV activity in the metadata graph (readers also see the store changed)."""
-    cc = iris.CC
     run = URIRef(f"{iris.base}id/run/consolidation/{started.strftime('%Y%m%dT%H%M%S%fZ')}")
     meta = Graph()
     meta.add((run, RDF.type, PROV.Activity))

@@ -234,3 +234,22 @@ def test_problem_has_no_internals(client):
     r = client.get("/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"})
     assert r.status_code in (400, 503)
     assert "Traceback" not in r.text
+
+
+def test_saturated_endpoint_answers_503_with_retry_after_and_recovers():
+    import concurrent.futures
+    app = create_app(api_settings(query_timeout=2.0, result_cap=10**9), fixture_store())
+    slow = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o }"
+    with LiveServer(app) as live:
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: httpx.get(f"{live.url}/sparql", params={"query": slow}, timeout=30),
+                                    range(8)))
+        codes = sorted(r.json()["code"] for r in answers)
+        assert set(codes) == {"query_timeout", "too_many_queries"}, codes  # never a 5xx without a code
+        busy = next(r for r in answers if r.json()["code"] == "too_many_queries")
+        assert busy.status_code == 503 and int(busy.headers["retry-after"]) > 0
+        # the pathological queries are stopped by the time limit and do not starve later clients
+        import time
+        time.sleep(1.0)
+        r = httpx.get(f"{live.url}/sparql", params={"query": COUNT}, timeout=30)
+        assert r.status_code == 200
