@@ -34,6 +34,7 @@ FORMAT_NAMES = {
     "csv": "text/csv",
     "tsv": "text/tab-separated-values",
     "geojson": "application/geo+json",
+    "svg": "image/svg+xml",
     "srj": "application/sparql-results+json",
     "srx": "application/sparql-results+xml",
 }

@@ -341,6 +341,12 @@ def _fill(rows, columns, dims, value_columns, spec) -> list[dict]:
 
 # -- charts -------------------------------------------------------------------------------
 
+def svg_chart(result: TrendResult, title: str | None = None) -> str:
+    """The chart as SVG text, drawn without matplotlib (for the web API)."""
+    series, xs, ylabel = chart_series(result)
+    return _svg_chart(series, xs, title or result.metric.replace("-", " "), ylabel)
+
+
 def plot(result: TrendResult, path: str | Path, *, title: str | None = None) -> Path:
     """A line chart (yearly metrics) or bar chart (others) as PNG or SVG, chosen by the file name.
 

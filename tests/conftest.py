@@ -41,14 +41,15 @@ def validator(settings):
 
 @pytest.fixture(scope="session")
 def built_store(settings, validator):
-    """A store holding the vocabulary graph and the curated source (read-only for tests)."""
-    from harvesters.build import harvest
+    """A store holding the vocabulary graph, the curated source and its consolidation (read-only for tests)."""
+    from harvesters.build import consolidate_sources, harvest
     from harvesters.config import load_sources
     from registry.store import open_store
     store = open_store(settings)
     sources = [s for s in load_sources(None) if s.name == "curated"]
     reports = harvest(settings, store, sources, validator=validator, log=io.StringIO())
     assert reports[0].status == "completed", reports[0].message
+    consolidate_sources(settings, store, log=io.StringIO())
     return store
 
 

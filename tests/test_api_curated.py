@@ -42,3 +42,18 @@ def test_totals_and_stats(client):
 def test_energy_in_noord_holland(client):
     r = client.get("/collectives", params={"sector": "energy", "province": "Noord-Holland", "total": "true"})
     assert r.status_code == 200 and r.json()["total"] >= 1
+
+
+def test_trend_statistics_as_json_csv_and_svg(client):
+    r = client.get("/stats/trends/flows", params={"sector": "energy"})
+    assert r.status_code == 200
+    body = r.json()
+    assert "SELECT" in body["query"] and body["columns"][0] == "year"
+    foundings = {row["year"]: row["foundings"] for row in body["rows"]}
+    assert foundings[1986] == 1 and foundings[2011] == 1  # Noordenwind, Grunneger Power
+    csv_text = client.get("/stats/trends/active", params={"by": "sector", "format": "csv"}).text
+    assert csv_text.splitlines()[0].startswith("year")
+    svg = client.get("/stats/trends/active", params={"format": "svg"})
+    assert svg.headers["content-type"].startswith("image/svg+xml") and "<svg" in svg.text
+    bad = client.get("/stats/trends/nonsense")
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_input"

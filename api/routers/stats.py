@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
+from registry import trends
 from registry.errors import NotFound
 from registry.settings import Settings
 from registry.store import Store
@@ -34,7 +36,8 @@ def _figure(request: Request, store: Store, settings: Settings, name: str):
 def stats_index(request: Request, settings: Settings = Depends(get_settings)) -> dict:
     base = base_path(request)
     return {"figures": [{"name": name, "url": f"{base}/stats/{name}"} for name in stats.figure_queries(settings.iris)],
-            "summary": f"{base}/stats/summary"}
+            "summary": f"{base}/stats/summary",
+            "trends": [{"metric": m, "url": f"{base}/stats/trends/{m}"} for m in trends.METRICS if m != "active-at"]}
 
 
 @router.get("/stats/summary", summary="All figures at once (JSON) or as charts (HTML)")
@@ -59,6 +62,39 @@ def stats_summary(request: Request, format: str | None = Query(None, max_length=
         return Response(page("Statistics and trends", "".join(parts) or "<p>No data yet.</p>", base=base),
                         media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
     return Response(json.dumps(figures, ensure_ascii=False), media_type="application/json", headers={"Vary": "Accept"})
+
+
+@router.get("/stats/trends/{metric}", summary="Trend statistics by year and dimension: JSON (with the query), CSV or an SVG chart")
+def stats_trend(request: Request,
+                metric: str = Path(..., max_length=20, examples=["active", "flows", "survival"]),
+                by: str = Query("", max_length=200, description="comma-separated: sector, collective-type, "
+                                "legal-form, province, municipality, network"),
+                sector: str | None = Query(None, max_length=500), collective_type: str | None = Query(
+                    None, alias="collective-type", max_length=500),
+                legal_form: str | None = Query(None, alias="legal-form", max_length=500),
+                province: str | None = Query(None, max_length=500), municipality: str | None = Query(None, max_length=500),
+                network: str | None = Query(None, max_length=500),
+                first: int | None = Query(None, ge=1800, le=2200), last: int | None = Query(None, ge=1800, le=2200),
+                at: date | None = Query(None), after: int = Query(5, ge=1, le=100),
+                format: str | None = Query(None, max_length=100),
+                settings: Settings = Depends(get_settings), store: Store = Depends(get_store)) -> Response:
+    chosen = negotiate(request.headers.get("accept"), ["application/json", "text/csv", "image/svg+xml"], format)
+    given = {"sector": sector, "collective-type": collective_type, "legal-form": legal_form,
+             "province": province, "municipality": municipality, "network": network}
+    filters = {name: [v for v in value.split(",") if v.strip()] for name, value in given.items() if value}
+    years = (first or 1900, last or date.today().year) if (first or last) else None
+    if metric == "active" and at:
+        metric = "active-at"
+    spec = dict(by=tuple(d for d in by.split(",") if d.strip()), filters=filters, years=years, at=at, after=after)
+    result = trends.trends(store, settings.iris, metric, **spec)
+    if chosen == "text/csv":
+        return Response(result.to_csv(), media_type="text/csv; charset=utf-8", headers={"Vary": "Accept"})
+    if chosen == "image/svg+xml":
+        return Response(trends.svg_chart(result), media_type="image/svg+xml", headers={"Vary": "Accept"})
+    body = {"metric": result.metric, "columns": result.columns, "rows": result.rows,
+            "query": trends.trend_query(metric, settings.iris, **spec)}
+    return Response(json.dumps(body, ensure_ascii=False, default=str), media_type="application/json",
+                    headers={"Vary": "Accept"})
 
 
 @router.get("/stats/{name}", summary="One figure: rows and the query that made them (JSON) or rows (CSV)")
