@@ -21,15 +21,19 @@ router = APIRouter(tags=["statistics"])
 MAX_CACHED = 64
 
 
-def _figure(request: Request, store: Store, settings: Settings, name: str):
-    """A figure, computed once per store version: trends scan the whole registry (~0.5 s at 100k)."""
+def _cached(request: Request, name: str, compute):
+    """Computed once per store version: trends scan the whole registry (~0.5 s at 100k)."""
     cache = request.app.state.__dict__.setdefault("_figures", {})
     key = (name, request.app.state.names.version())
     if key not in cache:
         if len(cache) >= MAX_CACHED:
             cache.clear()
-        cache[key] = stats.figure(store, settings.iris, name)
+        cache[key] = compute()
     return cache[key]
+
+
+def _figure(request: Request, store: Store, settings: Settings, name: str):
+    return _cached(request, name, lambda: stats.figure(store, settings.iris, name))
 
 
 @router.get("/stats", summary="The statistics on offer")
@@ -59,6 +63,12 @@ def stats_summary(request: Request, format: str | None = Query(None, max_length=
             chart = bar_chart([(str(r.get(label_key, "?")), r.get(value_key, 0)) for r in rows[:40]], title)
             parts.append(f"<h2>{esc(title)}</h2>{chart}<p>{link(f'{base}/stats/{name}?format=csv', 'CSV')} · "
                          f"{link(f'{base}/stats/{name}', 'JSON with its query')}</p>")
+        active = _cached(request, "active-by-sector",
+                         lambda: trends.svg_chart(trends.trends(store, settings.iris, "active", by=("sector",)),
+                                                  "Active collectives at the end of each year, by sector"))
+        parts.insert(0, f"<h2>Active collectives per year</h2>{active}<p>"
+                        f"{link(f'{base}/stats/trends/active?by=sector&format=csv', 'CSV')} · "
+                        f"{link(f'{base}/stats/trends/active?by=sector', 'JSON with its query')}</p>")
         return Response(page("Statistics and trends", "".join(parts) or "<p>No data yet.</p>", base=base),
                         media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
     return Response(json.dumps(figures, ensure_ascii=False), media_type="application/json", headers={"Vary": "Accept"})
