@@ -15,6 +15,9 @@ from ..untrusted import check_rdf_xml
 from .base import RDF_FORMATS, RESULT_FORMATS, Bindings, Row, Store
 from .terms import to_oxigraph, to_rdflib
 
+MAX_DIFF_GRAPH = 2_000_000  # quads: above this a graph is swapped, not compared
+MAX_CHANGES = 100_000  # changed triples that one update may carry
+
 _RDF = {ext: ox.RdfFormat.from_media_type(mt) for ext, mt in RDF_FORMATS.items()}
 _RESULTS = {mt: ox.QueryResultsFormat.from_media_type(mt) for mt in RESULT_FORMATS.values()}
 
@@ -110,19 +113,47 @@ class OxigraphStore(Store):
         return data.serialize(format="nt", encoding="utf-8")
 
     def replace_graph(self, graph: URIRef, data: Graph | bytes, format: str = "nt") -> None:
-        # Load into a private graph first (a failing parse leaves everything as it was),
-        # then swap it in with one update, which oxigraph runs as one transaction.
-        staging = URIRef(f"{graph}#staging-{uuid.uuid4().hex}")
+        """Atomic, and cheap in the common cases: every write below is one oxigraph transaction.
+
+        On disk, deleting and moving quads is what costs (a MOVE of 400k quads takes ~30 s, a
+        transactional load ~5 s), so: an empty graph is loaded directly; a graph that changed a
+        little gets one update with only the changes; anything else is loaded into a private
+        staging graph and swapped in with one MOVE.
+        """
         body = self._serialize(data) if isinstance(data, Graph) else data
-        if rdf_format(format) == ox.RdfFormat.RDF_XML:
+        fmt = rdf_format(format)
+        if fmt == ox.RdfFormat.RDF_XML:
             check_rdf_xml(body)
+        target = ox.NamedNode(str(graph))
         try:
-            self._store.load(body, format=rdf_format(format), to_graph=ox.NamedNode(str(staging)))
-        except (SyntaxError, ValueError) as exc:  # the load is transactional: nothing was written
+            if not any(True for _ in self._store.quads_for_pattern(None, None, None, target)):
+                self._store.load(body, format=fmt, to_graph=target)
+            elif not self._apply_changes(target, body, fmt):
+                staging = ox.NamedNode(f"{graph}#staging-{uuid.uuid4().hex}")
+                self._store.load(body, format=fmt, to_graph=staging)
+                self._store.update(f"MOVE SILENT GRAPH <{staging.value}> TO GRAPH <{graph}>")
+        except (SyntaxError, ValueError) as exc:  # loads are transactional: nothing was written
             raise StoreError(f"cannot parse the data for {graph}: {exc}", code="invalid_rdf") from exc
-        self._store.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
-        if not self._store.contains_named_graph(ox.NamedNode(str(graph))):
-            self._store.add_graph(ox.NamedNode(str(graph)))  # an empty replacement still exists
+        if not self._store.contains_named_graph(target):
+            self._store.add_graph(target)  # an empty replacement still exists
+
+    def _apply_changes(self, target, body: bytes, fmt) -> bool:
+        """Replace by one update holding only the changed triples; False when that does not pay."""
+        old = set()
+        for quad in self._store.quads_for_pattern(None, None, None, target):
+            if len(old) >= MAX_DIFF_GRAPH or isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode):
+                return False  # too big to hold twice, or blank nodes (which DELETE DATA cannot name)
+            old.add(ox.Triple(quad.subject, quad.predicate, quad.object))
+        new = {ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, format=fmt)}
+        removed, added = old - new, new - old
+        if len(removed) + len(added) > MAX_CHANGES:
+            return False
+        if removed or added:
+            graph = f"<{target.value}>"
+            self._store.update(
+                f"DELETE DATA {{ GRAPH {graph} {{ {' '.join(f'{t} .' for t in removed)} }} }} ;\n"
+                f"INSERT DATA {{ GRAPH {graph} {{ {' '.join(f'{t} .' for t in added)} }} }}")
+        return True
 
     def drop_staging_graphs(self) -> int:
         """Remove staging graphs a killed process left behind (they were never swapped in)."""
