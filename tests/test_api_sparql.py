@@ -253,3 +253,20 @@ def test_saturated_endpoint_answers_503_with_retry_after_and_recovers():
         time.sleep(1.0)
         r = httpx.get(f"{live.url}/sparql", params={"query": COUNT}, timeout=30)
         assert r.status_code == 200
+
+
+def test_tokens_never_reach_the_logs(caplog):
+    import logging
+    caplog.set_level(logging.DEBUG)
+    for name in ("uvicorn", "uvicorn.access", "uvicorn.error", "api"):
+        logging.getLogger(name).propagate = True
+    app = create_app(api_settings(), fixture_store())
+    wrong = "wrong-token-that-must-not-be-logged"
+    with LiveServer(app) as live:
+        insert = 'INSERT DATA { GRAPH <https://example.org/cc/graph/scratch> { <https://example.org/a> <https://example.org/b> "c" } }'
+        assert httpx.post(f"{live.url}/sparql", data={"update": insert},
+                          headers={"authorization": f"Bearer {ADMIN_TOKEN}"}).status_code in (200, 204)
+        assert httpx.post(f"{live.url}/sparql", data={"update": insert},
+                          headers={"authorization": f"Bearer {wrong}"}).status_code in (401, 403)
+    assert caplog.records, "the server logged nothing at all: the check would be empty"
+    assert ADMIN_TOKEN not in caplog.text and wrong not in caplog.text
