@@ -79,7 +79,7 @@ def harvest(settings: Settings, store: Store, sources: list[SourceConfig], *, re
 
 def build(settings: Settings, store: Store, *, log=None) -> list[RunReport]:
     """Harvest every enabled source, then consolidate them into one entry per collective."""
-    log = log or sys.stderr  # looked up at call time: tests and callers swap streams
+    log = log or sys.stderr
     sources = [s for s in load_sources(settings.sources_file) if s.enabled]
     reports = harvest(settings, store, sources, log=log)
     consolidate_sources(settings, store, log=log)
@@ -91,7 +91,7 @@ def build(settings: Settings, store: Store, *, log=None) -> list[RunReport]:
 
 def consolidate_sources(settings: Settings, store: Store, *, log=None):
     """Match and merge the records of every source graph (and derive lifecycles)."""
-    log = log or sys.stderr  # looked up at call time: tests and callers swap streams
+    log = log or sys.stderr
     from registry.consolidation import consolidate
     decisions = settings.decisions_path if settings.decisions_path.exists() else None
     started = datetime.now(timezone.utc)
