@@ -15,7 +15,7 @@ from ..untrusted import check_rdf_xml
 from .base import RDF_FORMATS, RESULT_FORMATS, Bindings, Row, Store
 from .terms import to_oxigraph, to_rdflib
 
-MAX_DIFF_GRAPH = 2_000_000  # quads: above this a graph is swapped, not compared
+MAX_DIFF_GRAPH = 2_000_000  # quads: above this a graph is swapped, not compared (both copies are held)
 MAX_CHANGES = 100_000  # changed triples that one update may carry
 BULK_LOAD_BYTES = 16 << 20  # bodies above this go into an empty graph by bulk load
 LOADING = "#staging-loading"  # suffix of the marker graph of an unfinished bulk load
