@@ -325,3 +325,24 @@ DEFAULT_COLUMNS: dict[str, list[str]] = {
     "longitude": ["lon", "lng", "longitude", "lengtegraad"],
     "wikidata": ["wikidata"],
 }
+
+
+class ListingHarvester(Harvester):
+    """A kind whose records are rows or items mapped by :class:`FieldMapping` (table, html-list, json-feed).
+
+    Options are checked when the source is configured (``check_options``) and again here, so a
+    bad option stops the run before anything is fetched.
+    """
+
+    def __init__(self, config, context):
+        super().__init__(config, context)
+        self.problems = self.check_options(config.options)
+        self.mapping = FieldMapping(config.options) if not self.problems else None
+
+    @classmethod
+    def check_options(cls, options: dict) -> list[str]:
+        raise NotImplementedError
+
+    def require_valid_options(self) -> None:
+        if self.problems:
+            raise SourceError("invalid options: " + "; ".join(self.problems))

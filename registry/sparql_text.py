@@ -59,3 +59,28 @@ def bind(query: str, bindings: Mapping[str, Node] | None) -> str:
 def values_block(variable: str, terms) -> str:
     """``VALUES ?v { ... }`` for a list of terms, escaped like :func:`bind`."""
     return f"VALUES ?{variable} {{ {' '.join(term_text(t) for t in terms)} }}"
+
+
+QUERY_FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+# the prologue (comments, BASE, PREFIX) that may precede the first keyword
+_PROLOGUE = re.compile(r"(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)*", re.IGNORECASE)
+_KEYWORD = re.compile(r"[A-Za-z]+")
+
+
+def leading_keyword(text: str) -> str | None:
+    """The first keyword after the prologue, upper-cased.
+
+    >>> leading_keyword("PREFIX ex: <http://example.org/> # hi\\n insert data {}")
+    'INSERT'
+    """
+    match = _KEYWORD.match(text, _PROLOGUE.match(text).end())
+    return match.group(0).upper() if match else None
+
+
+def query_form(text: str) -> str | None:
+    """``select``, ``ask``, ``graph`` (CONSTRUCT / DESCRIBE), ``update`` or None when unclear."""
+    keyword = leading_keyword(text)
+    if keyword in UPDATE_KEYWORDS:
+        return "update"
+    return QUERY_FORMS.get(keyword or "")

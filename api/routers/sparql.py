@@ -8,12 +8,13 @@ from fastapi.responses import Response
 
 from registry.errors import InvalidInput
 from registry.settings import Settings
+from registry.sparql_text import query_form
 
 from ..conneg import negotiate, with_charset
 from ..deps import get_settings, media_type, parse_form, read_body
 from ..problems import Problem, ReadOnly
 from ..services import service_description
-from ..services.sparql import GRAPH_MEDIA_TYPES, offered_media_types, query_form
+from ..services.sparql import GRAPH_MEDIA_TYPES, offered_media_types
 
 router = APIRouter(tags=["SPARQL"])
 

@@ -8,7 +8,6 @@ query stops past ``result_cap`` with ``result_too_large``: a client never gets a
 from __future__ import annotations
 
 import json
-import re
 import threading
 from dataclasses import dataclass
 
@@ -25,33 +24,6 @@ BUSY_WAIT = 1.0  # seconds a request waits for a free query slot
 RETRY_AFTER = 2  # seconds a refused client is asked to wait
 RESULT_MEDIA_TYPES = list(RESULT_FORMATS.values())  # json first: the default
 GRAPH_MEDIA_TYPES = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
-QUERY_FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
-UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
-
-# the prologue (comments, BASE, PREFIX) that may precede the first keyword
-_PROLOGUE = re.compile(
-    r"(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)*", re.IGNORECASE)
-_KEYWORD = re.compile(r"[A-Za-z]+")
-
-
-def leading_keyword(text: str) -> str | None:
-    """The first keyword after the prologue, upper-cased.
-
-    >>> leading_keyword("PREFIX ex: <http://example.org/> # hi\\n insert data {}")
-    'INSERT'
-    """
-    match = _KEYWORD.match(text, _PROLOGUE.match(text).end())
-    return match.group(0).upper() if match else None
-
-
-def query_form(text: str) -> str | None:
-    """``select``, ``ask``, ``graph`` (CONSTRUCT / DESCRIBE), ``update`` or None when unclear."""
-    keyword = leading_keyword(text)
-    if keyword in UPDATE_KEYWORDS:
-        return "update"
-    return QUERY_FORMS.get(keyword or "")
-
-
 def offered_media_types(form: str | None) -> list[str]:
     return GRAPH_MEDIA_TYPES if form == "graph" else RESULT_MEDIA_TYPES
 

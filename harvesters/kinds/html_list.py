@@ -33,9 +33,9 @@ from bs4.element import CData, NavigableString, Tag
 from rdflib import Graph
 from soupsieve import SelectorSyntaxError, compile as compile_selector
 
-from ..base import Harvester, RawRecord, SourceError
+from ..base import RawRecord, SourceError
 from ..facts import facts_to_graph
-from ..mapping import COMMON_OPTIONS, LIST_FIELDS, FieldMapping, as_list, canonical_field, cell_text
+from ..mapping import ListingHarvester, COMMON_OPTIONS, LIST_FIELDS, FieldMapping, as_list, canonical_field, cell_text
 
 HTML_OPTIONS = COMMON_OPTIONS | {"item", "fields", "next", "max_pages"}
 HREF_FIELDS = {"link", "website"}
@@ -73,15 +73,13 @@ def element_text(element: Tag, exclude: set[int] = frozenset()) -> str:
     return cell_text(" ".join(parts))
 
 
-class HtmlListHarvester(Harvester):
+class HtmlListHarvester(ListingHarvester):
     """Every element matching ``item`` on the listing page(s) is one record."""
 
     kind = "html-list"
 
     def __init__(self, config, context):
         super().__init__(config, context)
-        self.problems = self.check_options(config.options)
-        self.mapping = FieldMapping(config.options) if not self.problems else None
         options = config.options
         self.fields = {canonical_field(name): parse_spec(spec) for name, spec in (options.get("fields") or {}).items()}
         self.key_spec = parse_spec(options["key"]) if options.get("key") else None
@@ -189,8 +187,7 @@ class HtmlListHarvester(Harvester):
 
     # stages ----------------------------------------------------------------------------------
     def gather(self) -> Iterator[RawRecord]:
-        if self.problems:
-            raise SourceError("invalid options: " + "; ".join(self.problems))
+        self.require_valid_options()
         if not self.config.all_urls:
             raise SourceError("the source needs a url")
         if self.context.http is None:

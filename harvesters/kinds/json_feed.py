@@ -29,9 +29,9 @@ from urllib.parse import urljoin
 
 from rdflib import Graph
 
-from ..base import Harvester, RawRecord, SourceError
+from ..base import RawRecord, SourceError
 from ..facts import facts_to_graph
-from ..mapping import COMMON_OPTIONS, FieldMapping, canonical_field, as_list, cell_text, read_source_bytes
+from ..mapping import ListingHarvester, COMMON_OPTIONS, FieldMapping, canonical_field, as_list, cell_text, read_source_bytes
 
 JSON_OPTIONS = COMMON_OPTIONS | {"items", "fields", "next", "max_pages"}
 DEFAULT_MAX_PAGES = 100
@@ -98,15 +98,13 @@ def parse_json(content: bytes, where: str) -> Any:
         raise SourceError(f"{where}: not JSON ({exc})") from exc
 
 
-class JsonFeedHarvester(Harvester):
+class JsonFeedHarvester(ListingHarvester):
     """Every element of the ``items`` list is one record."""
 
     kind = "json-feed"
 
     def __init__(self, config, context):
         super().__init__(config, context)
-        self.problems = self.check_options(config.options)
-        self.mapping = FieldMapping(config.options) if not self.problems else None
         self.fields = dict(DEFAULT_FIELDS)
         for name, paths in (config.options.get("fields") or {}).items():
             if canonical_field(name):
@@ -205,8 +203,7 @@ class JsonFeedHarvester(Harvester):
 
     # stages ----------------------------------------------------------------------------------
     def gather(self) -> Iterator[RawRecord]:
-        if self.problems:
-            raise SourceError("invalid options: " + "; ".join(self.problems))
+        self.require_valid_options()
         key_path = self.config.options.get("key")
         count = 0
         for document, page_url in self._documents():

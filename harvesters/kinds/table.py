@@ -34,10 +34,10 @@ from rdflib import Graph
 
 from registry.reference import fold
 
-from ..base import Harvester, RawRecord, SourceError
+from ..base import RawRecord, SourceError
 from ..facts import facts_to_graph
 
-from ..mapping import (COMMON_OPTIONS, DEFAULT_COLUMNS, FieldMapping, as_list, canonical_field, cell_text,
+from ..mapping import (ListingHarvester, COMMON_OPTIONS, DEFAULT_COLUMNS, FieldMapping, as_list, canonical_field, cell_text,
                        read_source_bytes)
 
 TABLE_OPTIONS = COMMON_OPTIONS | {"columns", "sheet", "header_row", "format", "encoding", "delimiter", "required"}
@@ -117,15 +117,10 @@ def xlsx_sheets(content: bytes) -> list[tuple[str, list[list[str]]]]:
         workbook.close()
 
 
-class TableHarvester(Harvester):
+class TableHarvester(ListingHarvester):
     """Rows of a CSV or XLSX table; every non-empty row is one record."""
 
     kind = "table"
-
-    def __init__(self, config, context):
-        super().__init__(config, context)
-        self.problems = self.check_options(config.options)
-        self.mapping = FieldMapping(config.options) if not self.problems else None
 
     @classmethod
     def check_options(cls, options: dict) -> list[str]:
@@ -203,8 +198,7 @@ class TableHarvester(Harvester):
 
     # stages ----------------------------------------------------------------------------------
     def gather(self) -> Iterator[RawRecord]:
-        if self.problems:
-            raise SourceError("invalid options: " + "; ".join(self.problems))
+        self.require_valid_options()
         columns = self._columns()
         required = [canonical_field(f) or f for f in as_list(self.config.options.get("required", ["name"]))]
         count = 0

@@ -31,7 +31,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from ..errors import QuerySyntaxError, QueryTimeout, StoreError
 from ..namespaces import GEO
 from ..settings import Settings
-from ..sparql_text import bind
+from ..sparql_text import bind, query_form
 from .base import RESULT_FORMATS, Bindings, Row, Store
 from .oxigraph import rdf_format
 from .terms import to_oxigraph, to_rdflib
@@ -44,17 +44,9 @@ N_TRIPLES = "application/n-triples"
 SYSTEM_GRAPHS = re.compile(
     r"^(?:http://www\.openlinksw\.com/|http://www\.w3\.org/ns/ldp#$|urn:activitystreams-owl:map$"
     r"|https?://[^/]+/(?:DAV/|sparql)$)")
-_PROLOGUE = re.compile(r"(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)*", re.IGNORECASE)
-_FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 # Virtuoso's parser runs out of room on long updates: such a request was refused whole, so halve it
 _TOO_LONG = re.compile(r"memory exhausted|SQL text has exceeded|too long", re.IGNORECASE)
 _TIMEOUT_TEXT = re.compile(r"S1TAT|timed? ?out|estimated execution time|TimeoutException", re.IGNORECASE)
-
-
-def query_form(query: str) -> str | None:
-    """``select``, ``ask``, ``graph`` or None, from the first keyword after the prologue."""
-    match = re.compile(r"[A-Za-z]+").match(query, _PROLOGUE.match(query).end())
-    return _FORMS.get(match.group(0).upper()) if match else None
 
 
 def _media(content_type: str | None) -> str:
