@@ -13,6 +13,7 @@ from harvesters.runner import run_source
 from registry.namespaces import SCHEMA, municipality_iri
 from tests.conftest import FIXTURES
 from tests.fixtures.kinds.loopback import FixtureServer, Route, http_client
+from tests.fixtures.kinds.loopback import by_name
 
 PAGES = FIXTURES / "kinds" / "html_list"
 OPTIONS = {
@@ -53,11 +54,6 @@ def run(h, store, validator, today=None):
 
 def listing_requests(server):
     return [path for method, path, _, _ in server.requests if path.startswith("/leden")]
-
-
-def by_name(graph, name):
-    [subject] = graph.subjects(SCHEMA.name, Literal(name))
-    return subject
 
 
 def test_members_across_pages_become_collectives(settings, reference, store, validator, server, http):

@@ -14,6 +14,7 @@ from harvesters.runner import run_source
 from registry.namespaces import GEO, SCHEMA, municipality_iri
 from tests.conftest import FIXTURES
 from tests.fixtures.kinds.loopback import FixtureServer, Route, http_client
+from tests.fixtures.kinds.loopback import by_name
 
 FEEDS = FIXTURES / "kinds" / "json_feed"
 GEOJSON_OPTIONS = {
@@ -58,11 +59,6 @@ def harvester(settings, reference, http, url=None, options=None, name="kaart"):
 
 def run(h, store, validator, today=None):
     return run_source(h, store, validator, today=today, progress=Progress("t", stream=io.StringIO()))
-
-
-def by_name(graph, name):
-    [subject] = graph.subjects(SCHEMA.name, Literal(name))
-    return subject
 
 
 def test_a_geojson_map_becomes_collectives(settings, reference, store, validator, server, http):

@@ -16,6 +16,7 @@ from harvesters.runner import run_source
 from registry.namespaces import ROV, SCHEMA, municipality_iri
 from tests.conftest import FIXTURES, ROOT
 from tests.fixtures.kinds.loopback import FixtureServer, Route, http_client
+from tests.fixtures.kinds.loopback import by_name
 
 TABLES = FIXTURES / "kinds" / "table"
 EXPORT_OPTIONS = {
@@ -31,11 +32,6 @@ def harvester(settings, reference, options, *, name="tabel", url=None, http=None
 
 def run(h, store, validator, today=None):
     return run_source(h, store, validator, today=today, progress=Progress("t", stream=io.StringIO()))
-
-
-def by_name(graph, name):
-    [subject] = graph.subjects(SCHEMA.name, Literal(name))
-    return subject
 
 
 def test_a_semicolon_export_with_bom_and_title_rows(settings, reference, store, validator):
