@@ -30,6 +30,25 @@ def test_a_changed_graph_gets_only_its_changes(tmp_path):
     assert store.graphs() == [G]  # no staging graph left behind
 
 
+def test_the_compared_replace_handles_subjects_met_twice_and_vanished_ones(tmp_path):
+    store = OxigraphStore(tmp_path / "store")
+    p, q = "<https://example.org/p>", "<https://example.org/q>"
+    store.replace_graph(G, "".join(f'<https://example.org/r{i}> {p} "{i}" .\n<https://example.org/r{i}> {q} "x" .\n'
+                                   for i in range(50)).encode())
+    # r1's triples come in two runs, its old q value is gone; r2 changes; r3..r49 vanish; r60 is new
+    new = (f'<https://example.org/r1> {p} "1" .\n<https://example.org/r0> {p} "0" .\n<https://example.org/r0> {q} "x" .\n'
+           f'<https://example.org/r1> {q} "y" .\n<https://example.org/r2> {p} "two" .\n<https://example.org/r60> {p} "60" .\n')
+    path = tmp_path / "new.nt"
+    path.write_text(new, encoding="utf-8")
+    store.replace_graph(G, path)
+    got = {(str(r["s"]), str(r["p"]), str(r["o"]))
+           for r in store.select("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": G})}
+    want = {(s[1:-1], pp[1:-1], o.strip('"')) for s, pp, o in
+            (line.rstrip(" .").split(" ", 2) for line in new.splitlines())}
+    assert got == want
+    assert store.graphs() == [G]
+
+
 def test_a_big_graph_is_bulk_loaded_and_an_unfinished_load_is_dropped_on_open(tmp_path, monkeypatch):
     import pyoxigraph as ox
     from registry.errors import StoreError

@@ -51,6 +51,14 @@ def test_replace_graph_swaps_the_whole_graph(store):
     assert [str(r["o"]) for r in rows] == ["two"]
 
 
+def test_replace_graph_from_a_file(store, tmp_path):
+    store.replace_graph(G, TRIPLE)
+    path = tmp_path / "new.nt"
+    path.write_bytes(b'<https://example.org/s> <https://example.org/p> "from a file" .\n')
+    store.replace_graph(G, path)
+    assert [str(r["o"]) for r in store.select("SELECT ?o WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": G})] == ["from a file"]
+
+
 def test_a_failing_load_leaves_the_old_graph_intact(store):
     store.replace_graph(G, TRIPLE)
     with pytest.raises(StoreError) as info:

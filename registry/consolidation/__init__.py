@@ -22,6 +22,8 @@ Written graphs (each replaced atomically):
 from __future__ import annotations
 
 import gc
+import resource
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -40,7 +42,7 @@ from .decisions import Decisions, load_decisions, resolve_ref
 from .identity import Identity, assign_canonicals, identity_graph, read_identity
 from .matching import DEFAULT_THRESHOLD, Edge, candidate_edges, cluster
 from .merge import DEFAULT_SOURCE_PRIORITY, ClusterMerger, Conflict, MergeContext, fact_sources
-from .records import SourceRecord, add_match_keys, municipality_successors, read_records
+from .records import SourceRecord, municipality_successors, read_records
 
 __all__ = ["consolidate", "ConsolidationReport", "conflicts", "conflicts_query", "fact_sources",
            "identity_graph", "DEFAULT_SOURCE_PRIORITY"]
@@ -61,6 +63,7 @@ class ConsolidationReport:
     stages: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    peak_rss_mb: dict[str, int] = field(default_factory=dict)  # the process's peak so far, after each phase
     canonical_of: dict[str, str] = field(default_factory=dict, repr=False)  # record → canonical
 
     def to_dict(self) -> dict:
@@ -70,6 +73,7 @@ class ConsolidationReport:
             "refused_by_veto": self.refused_by_veto, "merged": [list(m) for m in self.merged],
             "split": self.split, "redirects": self.redirects, "conflicts": len(self.conflicts),
             "stages": self.stages, "warnings": self.warnings, "seconds": self.seconds,
+            "peak_rss_mb": self.peak_rss_mb,
         }
 
 
@@ -117,12 +121,12 @@ def _consolidate(store, iris, decisions_path, source_priority, threshold, today,
         nonlocal clock
         now = time.perf_counter()
         report.seconds[name] = round(now - clock, 3)
+        report.peak_rss_mb[name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         clock = now
 
     decisions = load_decisions(decisions_path)
-    records = read_records(store, iris)
     successors, provinces = municipality_successors(store, iris)
-    add_match_keys(records, iris, successors)
+    records = read_records(store, iris, successors)
     previous = read_identity(store, iris)
     report.records = len(records)
     lap("read")
@@ -139,30 +143,35 @@ def _consolidate(store, iris, decisions_path, source_priority, threshold, today,
     canonical_of = {rec.iri: assignment.canonical[k] for k, members in enumerate(clusters) for rec in members}
     overrides = _value_overrides(decisions, iris, records, index, previous, canonical_of, report.warnings)
     ctx = MergeContext(iris, tuple(source_priority or DEFAULT_SOURCE_PRIORITY), successors, provinces)
-    chunks: list[str] = []  # one N-Triples block per collective: far fewer objects than one per line
+    ctx.topic_canonical = {rec.topic: canonical_of[rec.iri] for rec in records}
     stages: Counter = Counter()
-    for k, members in enumerate(clusters):
-        canonical = assignment.canonical[k]
-        merger = ClusterMerger(ctx, canonical, members, overrides.get(canonical))
-        lines = merger.merge()
-        report.conflicts += merger.conflicts
-        lifecycle = derive(merger.life, iris, today, registry_sources)
-        lines += lifecycle_triples(lifecycle, iris)
-        chunks.append("\n".join(lines))
-        stages[lifecycle.stage] += 1
-        if any(rec.is_network for rec in members):
-            report.networks += 1
-        else:
-            report.collectives += 1
-    chunks.append("\n".join(_decision_triples(iris, records, clustering.accepted, canonical_of, decisions, different)))
-    lap("merge")
-
+    with tempfile.TemporaryDirectory(prefix="consolidated-") as folder:
+        # written as it is merged, one collective at a time, and loaded from the file
+        path = Path(folder) / "consolidated.nt"
+        with path.open("w", encoding="utf-8") as out:
+            for k, members in enumerate(clusters):
+                canonical = assignment.canonical[k]
+                for rec in members:
+                    rec.unpack()
+                merger = ClusterMerger(ctx, canonical, members, overrides.get(canonical))
+                lines = merger.merge()
+                for rec in members:
+                    rec.release()
+                report.conflicts += merger.conflicts
+                lifecycle = derive(merger.life, iris, today, registry_sources)
+                lines += lifecycle_triples(lifecycle, iris)
+                out.write("\n".join(lines) + "\n")
+                stages[lifecycle.stage] += 1
+                if any(rec.is_network for rec in members):
+                    report.networks += 1
+                else:
+                    report.collectives += 1
+            for line in _decision_triples(iris, records, clustering.accepted, canonical_of, decisions, different):
+                out.write(line + "\n")
+        lap("merge")
+        store.replace_graph(iris.consolidated_graph, path, "nt")
     identity_lines = [f"<{rec}> <{FOAF.primaryTopic}> <{c}> ." for rec, c in sorted(canonical_of.items())]
     identity_lines += [f"<{old}> <{DCTERMS.isReplacedBy}> <{new}> ." for old, new in sorted(assignment.redirects.items())]
-    body = ("\n".join(chunks) + "\n").encode("utf-8")
-    del chunks
-    store.replace_graph(iris.consolidated_graph, body, "nt")
-    del body
     store.replace_graph(identity_graph(iris), ("\n".join(identity_lines) + "\n").encode("utf-8"), "nt")
     lap("write")
 

@@ -43,6 +43,7 @@ DEFAULT_SOURCE_PRIORITY = ("curated", "kvk", "wikidata")
 NAME_CONFLICT_BELOW = 0.85
 _STATUS_RANK = {"valid": 0, "submitted": 0, "superseded": 1, "withdrawn": 2}
 _PRECISION = {str(XSD.date): 3, str(XSD.gYearMonth): 2, str(XSD.gYear): 1}
+_MEMBER_OF = str(ORG.memberOf)
 
 
 def date_term(text: str) -> ox.Literal:
@@ -76,6 +77,8 @@ class MergeContext:
     source_priority: tuple[str, ...] = DEFAULT_SOURCE_PRIORITY
     successors: dict[str, str] = field(default_factory=dict)
     provinces: dict[str, str] = field(default_factory=dict)
+    # a record's topic IRI → its canonical IRI: memberships name a network by its source record's topic
+    topic_canonical: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
         cc = self.iris.CC
@@ -297,6 +300,8 @@ class ClusterMerger:
                 for o in objects:
                     if isinstance(o, ox.NamedNode) and o.value.startswith(prefix):
                         continue  # owned node: taken whole from one record
+                    if predicate == _MEMBER_OF and isinstance(o, ox.NamedNode) and o.value in self.ctx.topic_canonical:
+                        o = ox.NamedNode(self.ctx.topic_canonical[o.value])  # the network's canonical node
                     key = (predicate, str(o))
                     if key not in seen:
                         seen.add(key)

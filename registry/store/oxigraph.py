@@ -15,8 +15,7 @@ from ..untrusted import check_rdf_xml
 from .base import RDF_FORMATS, RESULT_FORMATS, Bindings, Row, Store
 from .terms import to_oxigraph, to_rdflib
 
-MAX_DIFF_GRAPH = 2_000_000  # quads: above this a graph is swapped, not compared (both copies are held)
-MAX_CHANGES = 100_000  # changed triples that one update may carry
+MAX_CHANGES = 250_000  # changed triples that one update may carry; more are swapped in whole
 BULK_LOAD_BYTES = 16 << 20  # bodies above this go into an empty graph by bulk load
 LOADING = "#staging-loading"  # suffix of the marker graph of an unfinished bulk load
 LOADING_PREDICATE = "urn:x-collectives-registry:loading"
@@ -117,46 +116,52 @@ class OxigraphStore(Store):
     def _serialize(self, data: Graph) -> bytes:
         return data.serialize(format="nt", encoding="utf-8")
 
-    def replace_graph(self, graph: URIRef, data: Graph | bytes, format: str = "nt") -> None:
+    def replace_graph(self, graph: URIRef, data: Graph | bytes | Path, format: str = "nt") -> None:
         """Atomic, and cheap in the common cases: every write below is one oxigraph transaction.
 
         On disk, deleting and moving quads is what costs (a MOVE of 400k quads takes ~30 s, a
         transactional load ~5 s), so: an empty graph is loaded directly; a graph that changed a
         little gets one update with only the changes; anything else is loaded into a private
-        staging graph and swapped in with one MOVE.
+        staging graph and swapped in with one MOVE. ``data`` may be a path, so that a big graph
+        never has to be held in memory.
         """
-        body = self._serialize(data) if isinstance(data, Graph) else data
+        source = self._serialize(data) if isinstance(data, Graph) else data
         fmt = rdf_format(format)
         if fmt == ox.RdfFormat.RDF_XML:
-            check_rdf_xml(body)
+            check_rdf_xml(_head(source))
         target = ox.NamedNode(str(graph))
         try:
             if not any(True for _ in self._store.quads_for_pattern(None, None, None, target)):
-                self._load_into_empty(target, body, fmt)
-            elif not self._apply_changes(target, body, fmt):
+                self._load_into_empty(target, source, fmt)
+            elif not self._apply_changes(target, source, fmt):
                 staging = ox.NamedNode(f"{graph}#staging-{uuid.uuid4().hex}")
-                self._store.load(body, format=fmt, to_graph=staging)
+                try:
+                    self._store.bulk_load(format=fmt, to_graph=staging, **_input(source))
+                except BaseException:
+                    self._store.remove_graph(staging)
+                    raise
                 self._store.update(f"MOVE SILENT GRAPH <{staging.value}> TO GRAPH <{graph}>")
         except (SyntaxError, ValueError) as exc:  # loads are transactional: nothing was written
             raise StoreError(f"cannot parse the data for {graph}: {exc}", code="invalid_rdf") from exc
         if not self._store.contains_named_graph(target):
             self._store.add_graph(target)  # an empty replacement still exists
 
-    def _load_into_empty(self, target, body: bytes, fmt) -> None:
+    def _load_into_empty(self, target, source: bytes | Path, fmt) -> None:
         """One transaction for ordinary graphs; a bulk load under a marker for big ones.
 
         A transaction holds all its writes in memory (a 4M-quad graph took 98 s and 7.8 GB), a
         bulk load does not. Should the process die mid-load, the marker graph names the
         incomplete graph, which the store drops when it is next opened.
         """
-        if len(body) < BULK_LOAD_BYTES:
-            self._store.load(body, format=fmt, to_graph=target)
+        size = Path(source).stat().st_size if isinstance(source, (str, Path)) else len(source)
+        if size < BULK_LOAD_BYTES:
+            self._store.load(format=fmt, to_graph=target, **_input(source))
             return
         marker = ox.NamedNode(f"{target.value}{LOADING}")
         self._store.add(ox.Quad(target, ox.NamedNode(LOADING_PREDICATE), ox.Literal("true"), marker))
         self._store.flush()
         try:
-            self._store.bulk_load(body, format=fmt, to_graph=target)
+            self._store.bulk_load(format=fmt, to_graph=target, **_input(source))
         except (SyntaxError, ValueError):
             self._store.remove_graph(target)  # half a graph is worse than none
             raise
@@ -164,17 +169,40 @@ class OxigraphStore(Store):
             self._store.flush()
             self._store.remove_graph(marker)
 
-    def _apply_changes(self, target, body: bytes, fmt) -> bool:
-        """Replace by one update holding only the changed triples; False when that does not pay."""
-        old = set()
+    def _apply_changes(self, target, source: bytes | Path, fmt) -> bool:
+        """Replace by one update holding only the changed triples; False when that does not pay.
+
+        Streams: the new triples are compared subject by subject with the stored ones, so only
+        the changes (at most MAX_CHANGES) and the set of subjects are held, whatever the size
+        of the graph. A subject met again later in the data is checked against the store.
+        """
+        removed: set = set()
+        added: set = set()
+        compared: set = set()
+        for subject, triples in _by_subject(ox.parse(format=fmt, **_input(source))):
+            if isinstance(subject, ox.BlankNode) or any(isinstance(t.object, ox.BlankNode) for t in triples):
+                return False  # DELETE DATA cannot name blank nodes
+            if subject in compared:
+                for t in triples:
+                    if t in removed:
+                        removed.discard(t)
+                    elif ox.Quad(t.subject, t.predicate, t.object, target) not in self._store:
+                        added.add(t)
+            else:
+                compared.add(subject)
+                old = {ox.Triple(q.subject, q.predicate, q.object)
+                       for q in self._store.quads_for_pattern(subject, None, None, target)}
+                removed |= old - triples
+                added |= triples - old
+            if len(removed) + len(added) > MAX_CHANGES:
+                return False
         for quad in self._store.quads_for_pattern(None, None, None, target):
-            if len(old) >= MAX_DIFF_GRAPH or isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode):
-                return False  # too big to hold twice, or blank nodes (which DELETE DATA cannot name)
-            old.add(ox.Triple(quad.subject, quad.predicate, quad.object))
-        new = {ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, format=fmt)}
-        removed, added = old - new, new - old
-        if len(removed) + len(added) > MAX_CHANGES:
-            return False
+            if quad.subject not in compared:
+                if isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode):
+                    return False
+                removed.add(ox.Triple(quad.subject, quad.predicate, quad.object))
+                if len(removed) + len(added) > MAX_CHANGES:
+                    return False
         if removed or added:
             graph = f"<{target.value}>"
             self._store.update(
@@ -237,3 +265,28 @@ class OxigraphStore(Store):
     def close(self) -> None:
         # pyoxigraph closes on garbage collection; drop our reference
         self._store = None
+
+
+def _input(source: bytes | str | Path) -> dict:
+    """pyoxigraph's keyword for data given as bytes or as a path."""
+    return {"path": str(source)} if isinstance(source, (str, Path)) else {"input": source}
+
+
+def _head(source: bytes | str | Path, size: int = 1 << 20) -> bytes:
+    if isinstance(source, (str, Path)):
+        with open(source, "rb") as handle:
+            return handle.read(size)
+    return source
+
+
+def _by_subject(triples):
+    """Runs of consecutive triples with the same subject, as (subject, set of triples)."""
+    subject, run = None, set()
+    for t in triples:
+        if t.subject != subject:
+            if run:
+                yield subject, run
+            subject, run = t.subject, set()
+        run.add(ox.Triple(t.subject, t.predicate, t.object))
+    if run:
+        yield subject, run
