@@ -74,7 +74,8 @@ def test_json_ld_with_the_registry_context(client):
     ("this is not turtle", "text/turtle", 400),
     ("{not json", "application/ld+json", 400),
     ('{"@context": "http://127.0.0.1:1/remote-context", "@id": "http://x.example.org/"}', "application/ld+json", 400),
-    ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><r/>', "application/rdf+xml", 400),
+    ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a SYSTEM "file:///etc/hostname">]><r>&a;</r>', "application/rdf+xml", 400),
+    ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aa"><!ENTITY b "&a;&a;">]><r>&b;</r>', "application/rdf+xml", 400),
     (GOOD, "image/png", 415),
     (b"\xff\xfe\x00", "text/turtle", 400),
 ])
@@ -82,6 +83,19 @@ def test_bad_input(client, body, media, status):
     r = validate(client, body, media)
     assert r.status_code == status, r.text
     assert r.headers["content-type"] == "application/problem+json"
+
+
+def test_rdf_xml_with_namespace_entities_as_protege_writes_it(client):
+    body = ('<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n  <!ENTITY ex "https://network.example.org/members/" >\n'
+            '  <!ENTITY schema "http://schema.org/" >\n]>\n'
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:schema="&schema;">'
+            '<rdf:Description rdf:about="&ex;7"><schema:name>Fictieve Buurtcoöperatie</schema:name>'
+            '<rdf:type rdf:resource="https://w3id.org/collectives-nl/def#CitizenCollective"/></rdf:Description>'
+            '</rdf:RDF>')
+    r = validate(client, body, "application/rdf+xml")
+    assert r.status_code == 200, r.text
+    assert r.json()["conforms"] is False  # a collective with only a name: the entities were expanded
+    assert "https://network.example.org/members/7" in r.text
 
 
 def test_too_large(client):

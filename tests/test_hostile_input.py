@@ -22,6 +22,23 @@ def test_the_guard_refuses_every_dtd(path):
     assert info.value.code == "xml_dtd_refused"
 
 
+def test_plain_entities_pass_and_their_expansion_is_bounded():
+    head = b'<?xml version="1.0"?><!DOCTYPE rdf:RDF [<!-- namespaces --><!ENTITY ex "https://example.org/">]>'
+    check_rdf_xml(head + b'<rdf:RDF><rdf:Description rdf:about="&ex;a"/></rdf:RDF>')
+    big = b'<!DOCTYPE r [<!ENTITY a "' + b"a" * 500 + b'">]><r>' + b"&a;" * 1000 + b"</r>"
+    with pytest.raises(InvalidInput) as info:
+        check_rdf_xml(big)  # 500 kB from 3 kB
+    assert info.value.code == "xml_entity_expansion"
+    with pytest.raises(InvalidInput) as info:
+        check_rdf_xml(b'<!DOCTYPE r [<!ENTITY a "' + b"a" * 600 + b'">]><r/>')
+    assert info.value.code == "xml_entity_expansion"
+    for declaration in (b'<!ENTITY % p "x">', b'<!ENTITY a PUBLIC "-//x" "http://example.org/x.dtd">',
+                        b'<!ELEMENT r ANY>', b'<!ENTITY a "&#38;b;">'):
+        with pytest.raises(InvalidInput) as info:
+            check_rdf_xml(b"<!DOCTYPE r [" + declaration + b"]><r/>")
+        assert info.value.code == "xml_dtd_refused", declaration
+
+
 def test_the_guard_sees_through_utf16():
     body = (HOSTILE / "entity-bomb.rdf").read_text().encode("utf-16")
     with pytest.raises(InvalidInput):
