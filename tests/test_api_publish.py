@@ -89,12 +89,12 @@ def test_rdf_xml_with_namespace_entities_as_protege_writes_it(client):
     body = ('<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n  <!ENTITY ex "https://network.example.org/members/" >\n'
             '  <!ENTITY schema "http://schema.org/" >\n]>\n'
             '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:schema="&schema;">'
-            '<rdf:Description rdf:about="&ex;7"><schema:name>Fictieve Buurtcoöperatie</schema:name>'
+            '<rdf:Description rdf:about="&ex;7"><schema:description>Fictieve buurtcoöperatie</schema:description>'
             '<rdf:type rdf:resource="https://w3id.org/collectives-nl/def#CitizenCollective"/></rdf:Description>'
             '</rdf:RDF>')
     r = validate(client, body, "application/rdf+xml")
     assert r.status_code == 200, r.text
-    assert r.json()["conforms"] is False  # a collective with only a name: the entities were expanded
+    assert r.json()["conforms"] is False  # no name: reported on the node whose IRI the entity spelled
     assert "https://network.example.org/members/7" in r.text
 
 
