@@ -90,7 +90,7 @@ def test_rdf_xml_with_namespace_entities_as_protege_writes_it(client):
             '  <!ENTITY schema "http://schema.org/" >\n]>\n'
             '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:schema="&schema;">'
             '<rdf:Description rdf:about="&ex;7"><schema:description>Fictieve buurtcoöperatie</schema:description>'
-            '<rdf:type rdf:resource="https://w3id.org/collectives-nl/def#CitizenCollective"/></rdf:Description>'
+            '<rdf:type rdf:resource="https://example.org/cc/def#CitizenCollective"/></rdf:Description>'
             '</rdf:RDF>')
     r = validate(client, body, "application/rdf+xml")
     assert r.status_code == 200, r.text
