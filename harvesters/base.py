@@ -68,6 +68,9 @@ class HarvestContext:
     # Incremental run: kinds that can ask their source for changes since a date do so, and
     # records not gathered are kept as they were instead of being marked withdrawn.
     since: date | None = None
+    # The curated networks that listings' member_of references resolve against
+    # (harvesters.memberships.NetworkDirectory); None: the shipped curated list.
+    networks: Any = None
 
     @property
     def iris(self) -> RegistryIRIs:

@@ -42,6 +42,7 @@ class CollectiveFacts:
     description: str | None = None
     status: str | None = None  # as stated: running, in development, ...
     alternate_names: list[str] = field(default_factory=list)
+    member_of: list[str] = field(default_factory=list)  # IRIs of the networks it is a member of
     source_url: str | None = None  # page the facts were read from
 
 
@@ -156,6 +157,8 @@ def facts_to_graph(facts: CollectiveFacts, *, iris: RegistryIRIs, reference: Ref
         g.add((it, SCHEMA.description, Literal(facts.description)))
     if derived_from:
         g.add((it, DCTERMS.source, derived_from))
+    for network in dict.fromkeys([facts.member_of] if isinstance(facts.member_of, str) else facts.member_of):
+        g.add((it, ORG.memberOf, URIRef(network)))
 
     _add_location(g, it, facts, iris, reference)
     _add_identifiers(g, it, facts, iris)

@@ -5,6 +5,12 @@ is empty), ``patterns`` (a regular expression per field whose first group is the
 ``skip`` (field → values whose rows are left out, e.g. a "Totaal" row) and ``min_items``
 (fewer items than this fails the run, so a layout change never empties the graph).
 
+``member_of`` names the network whose member listing this is (``"curated:drentse-kei"``, or the
+network's name as the curated list writes it; see :mod:`harvesters.memberships`): every item
+becomes ``org:memberOf`` that network. A listing that says per item which network(s) it belongs
+to maps that column or selector to the field ``member_of`` (alias ``network``); its words are
+references too, translated under ``values.member_of`` where the listing uses other names.
+
 >>> mapping = FieldMapping({"values": {"sector": {"Zon": "energy"}}})
 >>> mapping.facts({"name": ["Energiecoöperatie Voorbeelddorp"], "sectors": ["Zon"]}).sectors
 ['energy']
@@ -15,7 +21,7 @@ import re
 from dataclasses import fields
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import quote, urlsplit
 
 
@@ -24,6 +30,7 @@ from registry.reference import fold
 
 from .base import Harvester, RecordError, SourceError
 from .facts import SECTORS, CollectiveFacts, legal_form_code, sector_code
+from .memberships import NetworkDirectory
 
 # --------------------------------------------------------------------------------------------
 # The mapping every listing kind shares: raw values per field → CollectiveFacts.
@@ -32,8 +39,9 @@ from .facts import SECTORS, CollectiveFacts, legal_form_code, sector_code
 FACT_FIELDS = {f.name for f in fields(CollectiveFacts)} - {"source_url"}
 FIELDS = FACT_FIELDS | {"link"}  # link: the record's own page on the network's site
 ALIASES = {"sector": "sectors", "alternate_name": "alternate_names", "lat": "latitude",
-           "lon": "longitude", "lng": "longitude", "url": "website", "gemeente": "municipality"}
-LIST_FIELDS = {"sectors", "alternate_names"}
+           "lon": "longitude", "lng": "longitude", "url": "website", "gemeente": "municipality",
+           "network": "member_of", "networks": "member_of"}
+LIST_FIELDS = {"sectors", "alternate_names", "member_of"}
 SECTOR_CODES = set(SECTORS.values())
 COLLECTIVE_TYPES = {
     "energy-cooperative", "energy-supplier", "care-cooperative", "care-initiative", "housing-cooperative",
@@ -45,7 +53,8 @@ LEGAL_FORMS = {"cooperative", "cooperative-ua", "cooperative-ba", "cooperative-w
 # What sources write when they mean "nothing here".
 EMPTY = {"", "-", "–", "—", "n.v.t.", "nvt", "n/a", "onbekend", "unknown", "null", "none", "?"}
 TRUE_WORDS = {"ja", "yes", "true", "1", "x", "waar", "netwerk", "network", "koepel"}
-COMMON_OPTIONS = {"values", "defaults", "patterns", "skip", "min_items", "key", "path"}
+COMMON_OPTIONS = {"values", "defaults", "patterns", "skip", "min_items", "key", "path", "member_of"}
+NETWORK_SEPARATORS = re.compile(r"\s*[,;|]\s*")
 
 
 def canonical_field(name: str) -> str | None:
@@ -119,7 +128,9 @@ def record_key(*parts: str | None) -> str:
 class FieldMapping:
     """Value mappings, defaults, patterns and skip rules from a source's options."""
 
-    def __init__(self, options: dict):
+    def __init__(self, options: dict, networks: Callable[[str], str | None] | None = None):
+        self.member_of = [str(r) for r in as_list(options.get("member_of"))]  # the listing's own network(s)
+        self.resolve_network = networks  # network reference → IRI, None when it names no network
         self.values = {canonical_field(f): {fold(str(k)): v for k, v in mapping.items()}
                        for f, mapping in (options.get("values") or {}).items() if canonical_field(f)}
         self.defaults = {canonical_field(f): v for f, v in (options.get("defaults") or {}).items()
@@ -162,6 +173,10 @@ class FieldMapping:
                 bad = [v for m in mapping.values() for v in as_list(m) if v and v not in SECTOR_CODES]
                 if bad:
                     problems.append(f"options.values.{field}: not sector codes: {', '.join(map(repr, bad))}")
+        member_of = as_list(options.get("member_of"))
+        if "member_of" in options and (not member_of or not all(isinstance(r, str) and r.strip() for r in member_of)):
+            problems.append('options.member_of names the network(s) the listed collectives are members of: '
+                            '"SOURCE:KEY" of a curated network or its name, or a list of them')
         min_items = options.get("min_items", 1)
         if not isinstance(min_items, int) or isinstance(min_items, bool) or min_items < 0:
             problems.append("options.min_items must be a whole number ≥ 0")
@@ -231,6 +246,24 @@ class FieldMapping:
         return record_key(name, self.first(raw, "municipality") or self.first(raw, "place"))
 
     # facts -------------------------------------------------------------------------------------
+    def networks(self, raw: dict[str, list]) -> list[str]:
+        """IRIs of the networks an item is a member of: the listing's own and those the item names."""
+        iris: list[str] = []
+        for reference in self.member_of:
+            iris.append(self._network(reference, reference))
+        for text in self.texts(raw, "member_of"):
+            whole = self.resolve_network(text) if self.resolve_network else None
+            parts = [whole] if whole else [self._network(p, text) for p in NETWORK_SEPARATORS.split(text) if p]
+            iris.extend(parts)
+        return list(dict.fromkeys(iris))
+
+    def _network(self, reference: str, stated: str) -> str:
+        iri = self.resolve_network(reference) if self.resolve_network else None
+        if iri is None:
+            raise RecordError(f"unknown network {stated!r}: map it under options.values.member_of "
+                              f"to SOURCE:KEY of a curated network")
+        return iri
+
     def sectors(self, raw: dict[str, list]) -> list[str]:
         codes: list[str] = []
         for text in self.clean("sectors", raw.get("sectors", [])):
@@ -279,6 +312,7 @@ class FieldMapping:
             description=self.first(raw, "description"),
             status=self.first(raw, "status"),
             alternate_names=self.texts(raw, "alternate_names"),
+            member_of=self.networks(raw),
             source_url=safe_url(self.first(raw, "link")) or safe_url(source_url),
         )
 
@@ -337,11 +371,41 @@ class ListingHarvester(Harvester):
     def __init__(self, config, context):
         super().__init__(config, context)
         self.problems = self.check_options(config.options)
-        self.mapping = FieldMapping(config.options) if not self.problems else None
+        self._networks: NetworkDirectory | None = None
+        if not self.problems:
+            self.problems = self.check_references(config.options, self.networks)
+        self.mapping = FieldMapping(config.options, self.network_iri) if not self.problems else None
 
     @classmethod
     def check_options(cls, options: dict) -> list[str]:
         raise NotImplementedError
+
+    @classmethod
+    def check_references(cls, options: dict, networks: NetworkDirectory) -> list[str]:
+        """Network references in the options (``member_of``, ``values``/``defaults.member_of``) that name no network."""
+        references = list(as_list(options.get("member_of")))
+        for group in ("values", "defaults"):
+            for name, value in (options.get(group) or {}).items():
+                if canonical_field(name) == "member_of":
+                    mapped = value.values() if group == "values" and isinstance(value, dict) else [value]
+                    references += [r for v in mapped for r in as_list(v) if r not in (None, "", False)]
+        problems: list[str] = []
+        for reference in references:
+            reason = networks.problem(reference)
+            if reason and f"member_of {reference!r}: {reason}" not in problems:
+                problems.append(f"member_of {reference!r}: {reason}")
+        return problems
+
+    @property
+    def networks(self) -> NetworkDirectory:
+        """The curated networks that references resolve against (the harvest's, else the shipped list)."""
+        if self._networks is None:
+            self._networks = getattr(self.context, "networks", None) or NetworkDirectory.shipped()
+        return self._networks
+
+    def network_iri(self, reference: str) -> str | None:
+        iri = self.networks.iri(self.iris, reference)
+        return str(iri) if iri is not None else None
 
     def require_valid_options(self) -> None:
         if self.problems:

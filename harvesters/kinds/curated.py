@@ -41,26 +41,33 @@ def collective_type(row: dict, sector: str | None) -> str | None:
             "mobility": "mobility-collective"}.get(sector or "")
 
 
+def read_list(path: str | None = None) -> str:
+    """The text of a curated list: ``path``, or the list shipped with the registry."""
+    try:
+        if path:
+            return Path(path).read_text(encoding="utf-8-sig")
+        return resources.files("harvesters.data").joinpath(SHIPPED_LIST).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(f"cannot read the curated list: {exc}") from exc
+
+
+def keyed_rows(text: str) -> Iterator[tuple[str, dict]]:
+    """Each row with its record key: a slug of the name, made unique (``-2``) within the list."""
+    seen: set[str] = set()
+    for row in csv.DictReader(io.StringIO(text)):
+        name = (row.get("name") or "").strip()
+        key = slug(name) if name else f"row-{len(seen) + 1}"
+        while key in seen:
+            key += "-2"
+        seen.add(key)
+        yield key, row
+
+
 class CuratedHarvester(Harvester):
     kind = "curated"
 
-    def _text(self) -> str:
-        path = self.config.options.get("path")
-        try:
-            if path:
-                return Path(path).read_text(encoding="utf-8-sig")
-            return resources.files("harvesters.data").joinpath(SHIPPED_LIST).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SourceError(f"cannot read the curated list: {exc}") from exc
-
     def gather(self) -> Iterator[RawRecord]:
-        seen: set[str] = set()
-        for row in csv.DictReader(io.StringIO(self._text())):
-            name = (row.get("name") or "").strip()
-            key = slug(name) if name else f"row-{len(seen) + 1}"
-            while key in seen:
-                key += "-2"
-            seen.add(key)
+        for key, row in keyed_rows(read_list(self.config.options.get("path"))):
             yield RawRecord(key=key, data=row, url=row.get("source_url") or None)
 
     def transform(self, record: RawRecord) -> Graph:

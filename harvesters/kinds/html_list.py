@@ -18,7 +18,7 @@
     sectors = ".tags li"                  # list fields take every match
 
 A field may list alternatives (the first that gives a value wins). ``values``, ``defaults``,
-``patterns``, ``skip`` and ``key`` (a selector for a stable id) work as in the ``table`` kind;
+``patterns``, ``skip``, ``member_of`` and ``key`` (a selector for a stable id) work as in the ``table`` kind;
 without a key, a record is keyed by its link, else by a slug of name and place.
 """
 from __future__ import annotations

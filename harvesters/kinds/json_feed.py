@@ -16,7 +16,7 @@
 
 Paths are dotted keys and list positions (``geometry.coordinates.1``); ``*`` takes every
 element of a list. Text values lose HTML tags and entities (map plugins often keep them).
-``values``, ``defaults``, ``patterns``, ``skip`` and ``min_items`` work as in the ``table`` kind.
+``values``, ``defaults``, ``patterns``, ``skip``, ``min_items`` and ``member_of`` work as in the ``table`` kind.
 """
 from __future__ import annotations
 

@@ -20,7 +20,8 @@ accepts a list of alternative headers, so Dutch and English exports both work::
     sectors = ["energy"]
     collective_type = "energy-cooperative"
 
-The other options (``values``, ``defaults``, ``patterns``, ``skip``, ``min_items``) are those
+The other options (``values``, ``defaults``, ``patterns``, ``skip``, ``min_items``, and
+``member_of``: the network whose member list this is, e.g. ``"curated:energie-samen"``) are those
 of :mod:`harvesters.mapping`.
 """
 from __future__ import annotations
