@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -49,6 +50,12 @@ STATUS = {
     "not_found": (404, "Not found"),
     "not_acceptable": (406, "Not acceptable"),
     "read_only": (403, "Read-only endpoint"),
+    "write_disabled": (403, "Writing disabled"),
+    "unknown_source": (400, "Unknown source"),
+    "invalid_decision": (400, "Invalid decision"),
+    "build_running": (409, "Build running"),
+    "decisions_file_invalid": (409, "Decisions file unreadable"),
+    "decisions_not_editable": (409, "Decisions file not editable"),
     "result_too_large": (413, "Result too large"),
     "query_too_large": (413, "Query too large"),
     "payload_too_large": (413, "Payload too large"),
@@ -71,6 +78,20 @@ def problem_response(status: int, code: str, title: str, detail: str | None = No
     body.update(extra)
     return Response(json.dumps(body, ensure_ascii=False), status_code=status, media_type=PROBLEM,
                     headers=headers)
+
+
+PROBLEM_SCHEMA = {
+    "type": "object", "required": ["type", "title", "status", "code"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                   "code": {"type": "string", "description": "stable: clients branch on it"},
+                   "detail": {"type": "string"}},
+}
+
+
+def problem_responses(*statuses: int) -> dict:
+    """OpenAPI ``responses`` entries declaring problem+json answers for ``statuses``."""
+    return {status: {"description": HTTPStatus(status).phrase,
+                     "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}}} for status in statuses}
 
 
 def _registry_error(request: Request, exc: RegistryError) -> Response:
@@ -117,4 +138,4 @@ def install(app: FastAPI) -> None:
 
 
 __all__ = ["Problem", "ReadOnly", "ResultTooLarge", "QueryTimeout", "QuerySyntaxError", "NotFound",
-           "InvalidInput", "install", "problem_response", "PROBLEM"]
+           "InvalidInput", "install", "problem_response", "problem_responses", "PROBLEM"]

@@ -18,9 +18,10 @@ from dataclasses import fields
 from importlib import resources
 from pathlib import Path
 
-from registry.errors import ConfigurationError
+from registry.errors import ConfigurationError, InvalidInput
 
 from .base import SourceConfig
+from .memberships import NetworkDirectory
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _KNOWN = {f.name for f in fields(SourceConfig)}
@@ -41,13 +42,21 @@ def _entries(path: Path | None) -> list[dict]:
     return entries
 
 
+def curated_networks(path: Path | None = None, extra=()) -> NetworkDirectory:
+    """The networks ``member_of`` references resolve against: the shipped curated list and the
+    curated sources of the configuration at ``path`` (the shipped one by default) and of ``extra``."""
+    return NetworkDirectory.from_sources([*_entries(path), *extra])
+
+
 def load_sources(path: Path | None = None, *, kinds: dict | None = None) -> list[SourceConfig]:
     """Read and check the whole configuration up front; every problem is named with its source."""
     if kinds is None:
         from .kinds import harvester_kinds
         kinds = harvester_kinds()
     problems, sources, names = [], [], set()
-    for i, entry in enumerate(_entries(path), start=1):
+    entries = _entries(path)
+    networks = NetworkDirectory.from_sources(entries)  # the curated lists are read only if referenced
+    for i, entry in enumerate(entries, start=1):
         label = f"source #{i} ({entry.get('name', '?')})"
         unknown = set(entry) - _KNOWN
         if unknown:
@@ -70,7 +79,11 @@ def load_sources(path: Path | None = None, *, kinds: dict | None = None) -> list
         if not isinstance(entry.get("options", {}), dict):
             problems.append(f"{label}: options must be a table")
         elif kind in kinds and hasattr(kinds[kind], "check_options"):
-            problems += [f"{label}: {p}" for p in kinds[kind].check_options(entry.get("options", {}))]
+            option_problems = kinds[kind].check_options(entry.get("options", {}))
+            if not option_problems and hasattr(kinds[kind], "check_references"):
+                # member_of must name a network of a curated list: this configuration's or the shipped one
+                option_problems = kinds[kind].check_references(entry.get("options", {}), networks)
+            problems += [f"{label}: {p}" for p in option_problems]
         if not problems:
             entry = dict(entry)
             entry["urls"] = tuple(entry.get("urls", ()))
@@ -78,3 +91,19 @@ def load_sources(path: Path | None = None, *, kinds: dict | None = None) -> list
     if problems:
         raise ConfigurationError("invalid source configuration:\n  " + "\n  ".join(problems))
     return sources
+
+
+def select_sources(sources: list[SourceConfig], names: list[str] | None = None) -> list[SourceConfig]:
+    """The enabled sources, or exactly the named ones (enabled or not) in the order given.
+
+    An unknown name is an error with the stable code ``unknown_source`` that lists them all.
+    """
+    if names is None:
+        return [s for s in sources if s.enabled]
+    configured = {s.name: s for s in sources}
+    wanted = list(dict.fromkeys(names))
+    unknown = [name for name in wanted if name not in configured]
+    if unknown:
+        raise InvalidInput(f"unknown source(s): {', '.join(n[:100] for n in unknown)} "
+                           f"(configured: {', '.join(sorted(configured))})", code="unknown_source")
+    return [configured[name] for name in wanted]

@@ -52,15 +52,12 @@ def cmd_build(args) -> int:
 
 def cmd_harvest(args) -> int:
     from harvesters.build import harvest
-    from harvesters.config import load_sources
+    from harvesters.config import load_sources, select_sources
     settings = _settings(args)
-    configured = {s.name: s for s in load_sources(settings.sources_file)}
-    unknown = [name for name in args.source if name not in configured]
-    if unknown:
-        raise RegistryError(f"unknown source(s): {', '.join(unknown)} (see `collectives sources`)")
+    sources = select_sources(load_sources(settings.sources_file), args.source)
     from .lock import build_lock
     with build_lock(settings.data_dir, wait=args.wait), _store(settings) as store:
-        reports = harvest(settings, store, [configured[n] for n in args.source], since=args.since)
+        reports = harvest(settings, store, sources, since=args.since)
         from harvesters.build import consolidate_sources
         consolidate_sources(settings, store)
     if args.json:
@@ -161,10 +158,11 @@ def cmd_import(args) -> int:
 def cmd_serve(args) -> int:
     import uvicorn
     from api.app import create_app
+    from harvesters.build import BuildSteps
     settings = _settings(args)
     host = args.host or os.environ.get("HOST", "127.0.0.1")
     port = int(args.port or os.environ.get("PORT", "8000"))
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", root_path=settings.root_path,
+    uvicorn.run(create_app(settings, build_steps=BuildSteps()), host=host, port=port, log_level="info", root_path=settings.root_path,
                 proxy_headers=True, forwarded_allow_ips="127.0.0.1")
     return EXIT_OK
 
