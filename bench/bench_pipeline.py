@@ -11,7 +11,8 @@ left by the stage before it under ``bench/.work/pipeline-{n}/``:
 - ``generate``: the synthetic collectives' source records as N-Quads, one file per source
   (what the harvesters' transform stage produces);
 - ``validate``: the fast SHACL engine on 2 processes; valid records to ``valid/``, the others counted;
-- ``load``: Oxigraph on disk, bulk load of the valid records (one named graph per source);
+- ``load``: Oxigraph on disk, bulk load of the valid records (one named graph per source), or of
+  all generated records when ``validate`` did not run (at 1M collectives, say);
 - ``query``: count by sector × founding year, and one municipality + sector sorted by name;
 - ``consolidate``: ``registry.consolidation.consolidate`` (matching, merging, consolidated graph);
 - ``dump``: the whole store as N-Quads.
@@ -64,11 +65,14 @@ def _stage(name: str, n: int, seed: int) -> dict:
         import pyoxigraph as ox
 
         shutil.rmtree(directory / "store", ignore_errors=True)
+        # the validated records when the validate stage ran, else the generated ones (1 % faulty)
+        source = directory / "valid" if (directory / "valid").is_dir() else directory / "records"
         store = ox.Store(str(directory / "store"))
-        for path in sorted((directory / "valid").glob("*.nq")):
+        for path in sorted(source.glob("*.nq")):
             store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        t = time.perf_counter()
         store.optimize()
-        info = {"quads": len(store)}
+        info = {"from": source.name, "optimize_s": round(time.perf_counter() - t, 1), "quads": len(store)}
     elif name == "query":
         import pyoxigraph as ox
 
@@ -94,7 +98,8 @@ def _stage(name: str, n: int, seed: int) -> dict:
 
         store = OxigraphStore(directory / "store")
         report = consolidate(store, RegistryIRIs())
-        info = {"canonical": len(set(report.canonical_of.values())), "phases": report.seconds}
+        info = {"canonical": len(set(report.canonical_of.values())), "phases": report.seconds,
+                "peak_rss_mb_after_phase": report.peak_rss_mb}
         store.close()
     elif name == "dump":
         import pyoxigraph as ox

@@ -16,7 +16,7 @@ from registry.store import Store
 from registry.validation import Validator
 
 from .base import HarvestContext, SourceConfig
-from .config import load_sources
+from .config import curated_networks, load_sources, select_sources
 from .http import HttpClient
 from .kinds import harvester_kinds
 from .recordings import Recordings
@@ -58,6 +58,9 @@ def load_vocabulary(settings: Settings, store: Store, log=None, http: HttpClient
 def harvest(settings: Settings, store: Store, sources: list[SourceConfig], *, reference=None,
             validator: Validator | None = None, http: HttpClient | None = None,
             since=None, log=None) -> list[RunReport]:
+    # member_of references resolve against the curated lists of the whole configuration (as they
+    # were checked), also when only some sources are harvested
+    networks = curated_networks(settings.sources_file, sources)
     store.drop_staging_graphs()  # left by a build that was killed mid-swap
     own_http = http is None
     http = http if http is not None else open_http(settings)
@@ -66,7 +69,8 @@ def harvest(settings: Settings, store: Store, sources: list[SourceConfig], *, re
         # The fast engine gives pySHACL's results (tests/test_fastshacl.py) two orders of magnitude faster.
         validator = validator or FastValidator(settings.iris)
         kinds = harvester_kinds()
-        context = HarvestContext(settings=settings, reference=reference, http=http, store=store, since=since)
+        context = HarvestContext(settings=settings, reference=reference, http=http, store=store, since=since,
+                                 networks=networks)
         reports = []
         for config in sources:
             harvester = kinds[config.kind](config, context)
@@ -77,16 +81,43 @@ def harvest(settings: Settings, store: Store, sources: list[SourceConfig], *, re
             http.close()
 
 
-def build(settings: Settings, store: Store, *, log=None) -> list[RunReport]:
-    """Harvest every enabled source, then consolidate them into one entry per collective."""
+def build(settings: Settings, store: Store, *, sources: list[SourceConfig] | None = None,
+          log=None) -> list[RunReport]:
+    """Harvest every enabled source (or only ``sources``), then consolidate them into one entry
+    per collective and write the dumps."""
     log = log or sys.stderr
-    sources = [s for s in load_sources(settings.sources_file) if s.enabled]
+    if sources is None:
+        sources = select_sources(load_sources(settings.sources_file))
     reports = harvest(settings, store, sources, log=log)
-    consolidate_sources(settings, store, log=log)
+    refresh(settings, store, log=log)
+    return reports
+
+
+def refresh(settings: Settings, store: Store, *, log=None):
+    """Consolidate and write the dumps: how every build ends, and all a new curated decision needs."""
+    log = log or sys.stderr
+    report = consolidate_sources(settings, store, log=log)
     from registry.export import write_dumps
     for path in write_dumps(store, settings):
         print(f"dump: {path}", file=log)
-    return reports
+    return report
+
+
+class BuildSteps:
+    """The build as the API's admin endpoints run it: the same functions as ``collectives build``.
+
+    The composition root (registry/cli.py) hands an instance to ``api.app.create_app``, because
+    the api package does not import the harvesters.
+    """
+
+    def select_sources(self, settings: Settings, names: list[str] | None) -> list[SourceConfig]:
+        return select_sources(load_sources(settings.sources_file), names)
+
+    def run_build(self, settings: Settings, store: Store, sources: list[SourceConfig]) -> list[dict]:
+        return [report.to_dict() for report in build(settings, store, sources=sources)]
+
+    def run_consolidation(self, settings: Settings, store: Store) -> dict:
+        return refresh(settings, store).to_dict()
 
 
 def consolidate_sources(settings: Settings, store: Store, *, log=None):
@@ -96,6 +127,8 @@ def consolidate_sources(settings: Settings, store: Store, *, log=None):
     decisions = settings.decisions_path if settings.decisions_path.exists() else None
     started = datetime.now(timezone.utc)
     report = consolidate(store, settings.iris, decisions_path=decisions)
+    from registry import trend_summary
+    trend_summary.refresh(store, settings.iris)  # the yearly trends' counts, precomputed once
     record_consolidation(settings.iris, store, report, started)
     print(f"consolidation: {report.records} records → {report.collectives} collectives and "
           f"{report.networks} networks; {len(report.conflicts)} conflicting values", file=log)

@@ -67,23 +67,24 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_const", const="json", dest="format", help="same as --format json")
     parser.add_argument("--plot", metavar="FILE", help="write a chart (.png or .svg)")
     parser.add_argument("--show-query", action="store_true", help="print the SPARQL behind the figure and stop")
+    parser.add_argument("--no-summary", action="store_true",
+                        help="count over the consolidated graph, not from the counts precomputed by the build")
 
 
 def _run_trend(args, metric: str, **kw) -> int:
-    from .trends import first_year, plot, trend_query, trends
+    from .trends import planned_query, plot, trends
     settings, store = _context()
     iris = settings.iris
     by = [d.strip() for d in (getattr(args, "by", None) or "").split(",") if d.strip()]
     filters = _filters(args)
-    if args.show_query:
+    use_summary = not getattr(args, "no_summary", False)
+    if args.show_query:  # the query the run would make: over the precomputed counts when they give the figure
         spec_kw = {k: v for k, v in kw.items() if k != "populations"}
-        if metric == "active" and spec_kw.get("years") is None:  # the years the run would use
-            with store:
-                spec_kw["years"] = (first_year(store, iris) or date.today().year, date.today().year)
-        print(trend_query(metric, iris, by=by, filters=filters, **spec_kw))
+        with store:
+            print(planned_query(store, iris, metric, by=by, filters=filters, use_summary=use_summary, **spec_kw))
         return 0
     with store:
-        result = trends(store, iris, metric, by=by, filters=filters, **kw)
+        result = trends(store, iris, metric, by=by, filters=filters, use_summary=use_summary, **kw)
     _emit(result.columns, result.rows, args.format)
     if args.plot:
         path = plot(result, args.plot)

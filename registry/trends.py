@@ -133,14 +133,16 @@ SELECT ?year ?indicator {dims} (SUM(?value) AS ?total) (COUNT(DISTINCT ?c) AS ?c
   FILTER(STR(?date) = ?latest)
 }} GROUP BY ?year ?indicator {dims} ORDER BY ?indicator ?year {dims}""",
 
+    # the label is joined inside the OPTIONAL: joined on the COALESCEd ?municipality after it,
+    # Virtuoso 7.2 gave "unknown" as every municipality
     "municipalities": """# collectives per municipality (current municipality, after municipal reorganisations)
 SELECT ?municipality ?name {dims} (COUNT(DISTINCT ?c) AS ?collectives) WHERE {{
   GRAPH <{consolidated}> {{
     ?c a cc:CitizenCollective .
-    OPTIONAL {{ ?c cc:municipality ?knownMunicipality }}
+    OPTIONAL {{ ?c cc:municipality ?knownMunicipality
+               OPTIONAL {{ GRAPH <{vocabulary}> {{ ?knownMunicipality skos:prefLabel ?name }} }} }}
 {patterns}  }}
   BIND(COALESCE(?knownMunicipality, "unknown") AS ?municipality)
-  OPTIONAL {{ GRAPH <{vocabulary}> {{ ?municipality skos:prefLabel ?name }} }}
 }} GROUP BY ?municipality ?name {dims} ORDER BY DESC(?collectives) ?municipality""",
 
     "sources": """# collectives each source contributes, and how many no other source knows
@@ -285,19 +287,38 @@ def first_year(store: Store, iris: RegistryIRIs) -> int | None:
     return int(rows[0]["first"]) if rows and "first" in rows[0] else None
 
 
+def _planned(store: Store, iris: RegistryIRIs, spec: TrendSpec, use_summary: bool) -> str:
+    if use_summary:
+        from .trend_summary import summary_query
+        query = summary_query(store, iris, spec)
+        if query is not None:
+            return query
+    if spec.metric == "active" and spec.years is None:
+        first = first_year(store, iris)
+        spec.years = (first or date.today().year, date.today().year)
+    return _query(spec, iris)
+
+
+def planned_query(store: Store, iris: RegistryIRIs, metric: str, *, by=(), filters=None, years=None, at=None,
+                  after: int = 5, until: int | None = None, use_summary: bool = True) -> str:
+    """The query :func:`trends` runs for a figure: over the precomputed counts of the summary graph
+    when they give it (``registry.trend_summary``), else over the consolidated graph."""
+    spec = TrendSpec(metric, tuple(by), dict(filters or {}), years, at, after, until)
+    return _planned(store, iris, spec, use_summary)
+
+
 def trends(store: Store, iris: RegistryIRIs, metric: str, *, by=(), filters=None, years=None, at=None,
            after: int = 5, until: int | None = None, populations: dict[str, int] | None = None,
-           fill_zeros: bool = True) -> TrendResult:
+           fill_zeros: bool = True, use_summary: bool = True) -> TrendResult:
     """Run a trend query; rows hold plain values (codes for concepts and regions).
 
     ``populations`` maps municipality codes (``gm0363``) to inhabitants, for
-    collectives per 10,000 inhabitants in the ``municipalities`` metric.
+    collectives per 10,000 inhabitants in the ``municipalities`` metric. The figure comes from the
+    summary graph's precomputed counts when they give it (``use_summary``; same rows), else from
+    a query over the consolidated graph; ``TrendResult.query`` is the query that ran.
     """
     spec = TrendSpec(metric, tuple(by), dict(filters or {}), years, at, after, until)
-    if metric == "active" and spec.years is None:
-        first = first_year(store, iris)
-        spec.years = (first or date.today().year, date.today().year)
-    query = _query(spec, iris)
+    query = _planned(store, iris, spec, use_summary)
     raw = store.select(query)
     dims = [d.replace("-", "_") for d in spec.by]
     value_columns = {

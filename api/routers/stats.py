@@ -102,7 +102,7 @@ def stats_trend(request: Request,
     if chosen == "image/svg+xml":
         return Response(trends.svg_chart(result), media_type="image/svg+xml", headers={"Vary": "Accept"})
     body = {"metric": result.metric, "columns": result.columns, "rows": result.rows,
-            "query": trends.trend_query(metric, settings.iris, **spec)}
+            "query": result.query}  # the query that made the figure (over the summary graph when it did)
     return Response(json.dumps(body, ensure_ascii=False, default=str), media_type="application/json",
                     headers={"Vary": "Accept"})
 

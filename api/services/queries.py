@@ -68,11 +68,12 @@ PARTNERSHIPS = """SELECT ?partnership ?other (SAMPLE(?t) AS ?type) (MIN(?s) AS ?
 } GROUP BY ?partnership ?other ORDER BY ?start ?partnership ?other LIMIT 500"""
 
 # search: the page of matching collectives, in a stable order; FILTERS is filled by the service
-# from fixed fragments (never from user text)
+# from fixed fragments (never from user text). STR() before LCASE: Virtuoso 7.2 refuses LCASE on
+# the MIN of long strings ("SR586: Incomplete RDF box"); the order is the same.
 SEARCH_PAGE = """SELECT ?c (MIN(?n) AS ?name) WHERE {
   ?c a CLASS ; schema:name ?n .
   FILTERS
-} GROUP BY ?c ORDER BY LCASE(MIN(?n)) ?c LIMIT_OFFSET"""
+} GROUP BY ?c ORDER BY LCASE(STR(MIN(?n))) ?c LIMIT_OFFSET"""
 
 SEARCH_COUNT = """SELECT (COUNT(DISTINCT ?c) AS ?total) WHERE {
   ?c a CLASS ; schema:name ?n .
@@ -148,7 +149,7 @@ MUNICIPALITY_PARTNERSHIPS = """SELECT ?partnership ?type ?c ?start ?end WHERE {
 NETWORKS = """SELECT ?network (MIN(?n) AS ?name) (COUNT(DISTINCT ?c) AS ?members) WHERE {
   ?network a cc:Network ; schema:name ?n .
   OPTIONAL { ?c org:memberOf ?network }
-} GROUP BY ?network ORDER BY LCASE(MIN(?n)) ?network LIMIT 1000"""
+} GROUP BY ?network ORDER BY LCASE(STR(MIN(?n))) ?network LIMIT 1000"""
 
 NETWORK_COVERAGE = """SELECT ?province (COUNT(DISTINCT ?c) AS ?members) WHERE {
   ?c org:memberOf ?network ; cc:province ?province .
