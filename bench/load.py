@@ -1,8 +1,12 @@
 """A bounded load test over loopback: N clients for T seconds over a mix of API requests.
 
-    python -m bench.load --url http://127.0.0.1:8000 --clients 50 --seconds 60 [--pid SERVER_PID]
+    python -m bench.load --url http://127.0.0.1:8000 --clients 50 --seconds 60 [--rate 100] [--pid SERVER_PID]
 
 Each client thread has its own keep-alive session and picks requests from the mix in turn.
+Without ``--rate`` every client sends its next request as soon as the last one is answered (a
+stress test: latency is then mostly queueing). With ``--rate R`` the clients together send R
+requests per second on a fixed schedule, as users with think time do; a request's latency is
+counted from when it was due, so a slow server cannot hide its backlog.
 Reports per kind of request the count, errors (5xx, connection failures) and p50/p95/p99
 latency, the overall requests/s, and — with ``--pid`` — the server's RSS after warm-up and at
 the end, to show whether memory stays flat. Traffic goes only to the given loopback URL.
@@ -52,7 +56,8 @@ def rss_kib(pid: int) -> int | None:
     return None
 
 
-def run(url: str, clients: int, seconds: float, pid: int | None = None, warmup: float = 5.0) -> dict:
+def run(url: str, clients: int, seconds: float, pid: int | None = None, warmup: float = 5.0,
+        rate: float | None = None) -> dict:
     host = urlsplit(url).hostname
     if host not in {"127.0.0.1", "localhost", "::1"}:
         raise SystemExit(f"refusing to load {host}: this load test only targets loopback")
@@ -65,10 +70,18 @@ def run(url: str, clients: int, seconds: float, pid: int | None = None, warmup: 
     def client(offset: int) -> None:
         session = requests.Session()
         i = offset
+        interval = clients / rate if rate else 0.0
+        due = time.perf_counter() + interval * offset / clients  # spread the clients over one interval
         while time.monotonic() < stop:
             kind, path = mix[i % len(mix)]
             i += 1
-            started = time.perf_counter()
+            if interval:
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                started, due = due, due + interval
+            else:
+                started = time.perf_counter()
             try:
                 response = session.get(url + path, headers={"Accept": "application/json"}, timeout=30)
                 failed = response.status_code >= 500
@@ -98,7 +111,7 @@ def run(url: str, clients: int, seconds: float, pid: int | None = None, warmup: 
     table = {kind: {"requests": len(v), "errors": errors[kind], "p50_ms": pct(v, 50), "p95_ms": pct(v, 95),
                     "p99_ms": pct(v, 99)} for kind, v in sorted(latencies.items())}
     total = sum(len(v) for v in latencies.values())
-    return {"clients": clients, "seconds": round(took, 1), "requests": total,
+    return {"clients": clients, "rate": rate, "seconds": round(took, 1), "requests": total,
             "requests_per_second": round(total / took, 1), "errors": sum(errors.values()),
             "by_kind": table, "memory": memory}
 
@@ -108,9 +121,10 @@ def main(argv=None) -> int:
     parser.add_argument("--url", default="http://127.0.0.1:8000")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--rate", type=float, help="requests per second of all clients together (default: as fast as answered)")
     parser.add_argument("--pid", type=int, help="server process id, to sample its memory")
     args = parser.parse_args(argv)
-    result = run(args.url.rstrip("/"), args.clients, args.seconds, args.pid)
+    result = run(args.url.rstrip("/"), args.clients, args.seconds, args.pid, rate=args.rate)
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0 if result["errors"] == 0 else 1
