@@ -179,36 +179,42 @@ class OxigraphStore(Store):
         removed: set = set()
         added: set = set()
         compared: set = set()
-        for subject, triples in _by_subject(ox.parse(format=fmt, **_input(source))):
-            if isinstance(subject, ox.BlankNode) or any(isinstance(t.object, ox.BlankNode) for t in triples):
+        stored_seen = 0
+        for subject, quads in _by_subject(ox.parse(format=fmt, **_input(source)), target):
+            if isinstance(subject, ox.BlankNode) or any(isinstance(q.object, ox.BlankNode) for q in quads):
                 return False  # DELETE DATA cannot name blank nodes
             if subject in compared:
-                for t in triples:
-                    if t in removed:
-                        removed.discard(t)
-                    elif ox.Quad(t.subject, t.predicate, t.object, target) not in self._store:
-                        added.add(t)
+                for q in quads:
+                    if q in removed:
+                        removed.discard(q)
+                    elif q not in self._store:
+                        added.add(q)
             else:
                 compared.add(subject)
-                old = {ox.Triple(q.subject, q.predicate, q.object)
-                       for q in self._store.quads_for_pattern(subject, None, None, target)}
-                removed |= old - triples
-                added |= triples - old
+                old = set(self._store.quads_for_pattern(subject, None, None, target))
+                stored_seen += len(old)
+                removed |= old - quads
+                added |= quads - old
             if len(removed) + len(added) > MAX_CHANGES:
                 return False
-        for quad in self._store.quads_for_pattern(None, None, None, target):
-            if quad.subject not in compared:
-                if isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode):
-                    return False
-                removed.add(ox.Triple(quad.subject, quad.predicate, quad.object))
-                if len(removed) + len(added) > MAX_CHANGES:
-                    return False
+        if stored_seen < self._count(target):  # some subjects are gone altogether: find them
+            for quad in self._store.quads_for_pattern(None, None, None, target):
+                if quad.subject not in compared:
+                    if isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode):
+                        return False
+                    removed.add(quad)
+                    if len(removed) + len(added) > MAX_CHANGES:
+                        return False
         if removed or added:
             graph = f"<{target.value}>"
             self._store.update(
-                f"DELETE DATA {{ GRAPH {graph} {{ {' '.join(f'{t} .' for t in removed)} }} }} ;\n"
-                f"INSERT DATA {{ GRAPH {graph} {{ {' '.join(f'{t} .' for t in added)} }} }}")
+                f"DELETE DATA {{ GRAPH {graph} {{ {_triples_text(removed)} }} }} ;\n"
+                f"INSERT DATA {{ GRAPH {graph} {{ {_triples_text(added)} }} }}")
         return True
+
+    def _count(self, graph) -> int:
+        solution = next(iter(self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }}")))
+        return int(solution["n"].value)
 
     def drop_staging_graphs(self) -> int:
         """Remove what a killed process left behind: staging graphs (never swapped in) and graphs
@@ -279,14 +285,18 @@ def _head(source: bytes | str | Path, size: int = 1 << 20) -> bytes:
     return source
 
 
-def _by_subject(triples):
-    """Runs of consecutive triples with the same subject, as (subject, set of triples)."""
+def _by_subject(triples, graph):
+    """Runs of consecutive triples with the same subject, as (subject, set of quads in ``graph``)."""
     subject, run = None, set()
     for t in triples:
         if t.subject != subject:
             if run:
                 yield subject, run
             subject, run = t.subject, set()
-        run.add(ox.Triple(t.subject, t.predicate, t.object))
+        run.add(ox.Quad(t.subject, t.predicate, t.object, graph))
     if run:
         yield subject, run
+
+
+def _triples_text(quads) -> str:
+    return " ".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
