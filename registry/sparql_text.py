@@ -10,7 +10,7 @@ escaped N-Triples form in place of the variables they bind.
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
@@ -84,3 +84,109 @@ def query_form(text: str) -> str | None:
     if keyword in UPDATE_KEYWORDS:
         return "update"
     return QUERY_FORMS.get(keyword or "")
+
+
+# -- a query's own dataset (FROM, FROM NAMED) ----------------------------------------------------
+
+_STRING = (r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+           r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+           r'|"(?:[^"\\\n]|\\.)*"'
+           r"|'(?:[^'\\\n]|\\.)*'")
+# one lexeme at a time: what matters is that a keyword is never read inside a string, an IRI, a
+# comment, a variable, a prefixed name (``ex:from``), a blank node label or a language tag (``@from``)
+_LEXEME = re.compile(
+    rf"(?P<string>{_STRING})"
+    r'|(?P<iri><[^<>"{}|^`\\\s]*>)'
+    r"|(?P<comment>#[^\n]*)"
+    r"|(?P<var>[?$]\w+)"
+    r"|(?P<pname>(?:[^\W\d_][\w.\-]*|_)?:(?:[\w\-:%]|\\.|\.(?=[\w\-:%\\]))*)"
+    r"|(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)"
+    r"|(?P<word>[^\W\d][\w]*)"
+    r"|(?P<other>\S)", re.UNICODE)
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+class Dataset(NamedTuple):
+    """The graphs a query names itself: ``FROM`` (default) and ``FROM NAMED`` (named).
+    ``complete`` is False when some graph could not be read as an absolute IRI."""
+    default: tuple[str, ...]
+    named: tuple[str, ...]
+    complete: bool
+
+
+def _lexemes(text: str):
+    """(kind, text) for each lexeme, comments left out."""
+    for match in _LEXEME.finditer(text):
+        if match.lastgroup != "comment":
+            yield match.lastgroup, match.group(0)
+
+
+def query_dataset(text: str) -> Dataset | None:
+    """The query's own ``FROM`` / ``FROM NAMED`` graphs, or None when it names none.
+
+    >>> query_dataset('PREFIX g: <https://example.org/g/> SELECT * FROM g:a FROM NAMED <https://example.org/b> '
+    ...               'WHERE { ?s ?p "FROM <x>" } # FROM <y>')
+    Dataset(default=('https://example.org/g/a',), named=('https://example.org/b',), complete=True)
+    >>> query_dataset("SELECT ?from WHERE { ?s ex:from ?o }") is None
+    True
+    """
+    prefixes: dict[str, str] = {}
+    base: str | None = None
+    default: list[str] = []
+    named: list[str] = []
+    complete, found = True, False
+    lexemes = _lexemes(text)
+    for kind, value in lexemes:
+        if kind != "word":
+            continue
+        keyword = value.upper()
+        if keyword == "PREFIX":
+            name, iri = next(lexemes, ("", "")), next(lexemes, ("", ""))
+            if name[0] == "pname" and iri[0] == "iri":
+                prefixes[name[1].rstrip(":").split(":")[0]] = _resolved(iri[1][1:-1], base) or ""
+        elif keyword == "BASE":
+            iri = next(lexemes, ("", ""))
+            if iri[0] == "iri":
+                base = _resolved(iri[1][1:-1], base)
+        elif keyword == "FROM":
+            found = True
+            kind, value = next(lexemes, ("", ""))
+            target = default
+            if kind == "word" and value.upper() == "NAMED":
+                target = named
+                kind, value = next(lexemes, ("", ""))
+            graph = None
+            if kind == "iri":
+                graph = _resolved(value[1:-1], base)
+            elif kind == "pname":
+                prefix, _, local = value.partition(":")
+                if prefixes.get(prefix):
+                    graph = prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
+            if graph is None:
+                complete = False
+            else:
+                target.append(graph)
+    if not found:
+        return None
+    return Dataset(tuple(default), tuple(named), complete)
+
+
+def has_dataset(text: str) -> bool:
+    """Whether the query names its own dataset (``FROM`` or ``FROM NAMED`` outside strings, IRIs
+    and comments).
+
+    >>> has_dataset("SELECT * FROM <https://example.org/g> WHERE { ?s ?p ?o }")
+    True
+    >>> has_dataset('SELECT * WHERE { ?s ?p "from" } # FROM <https://example.org/g>')
+    False
+    """
+    return query_dataset(text) is not None
+
+
+def _resolved(iri: str, base: str | None) -> str | None:
+    if _ABSOLUTE.match(iri):
+        return iri
+    if base is None:
+        return None
+    from urllib.parse import urljoin
+    return urljoin(base, iri)

@@ -274,6 +274,7 @@ def test_a_same_decision_merges_two_collectives_and_deleting_it_splits_them(stor
     with serving(settings, store, BuildSteps()) as client:
         assert run_job(client, "/admin/builds", json={"offline": True})["status"] == "succeeded"
         before = consolidated(client)
+        assert total(client) == before
         a, b = sorted(r["c"]["value"].rsplit("/", 1)[1] for r in client.get("/sparql", params={
             "query": f"SELECT ?c WHERE {{ GRAPH <{settings.iris.consolidated_graph}> "
                      f"{{ ?c a <{settings.iris.CC.CitizenCollective}> }} }} ORDER BY ?c LIMIT 2"},
@@ -289,6 +290,7 @@ def test_a_same_decision_merges_two_collectives_and_deleting_it_splits_them(stor
         assert job["status"] == "succeeded" and job["kind"] == "consolidation", job
         assert job["consolidation"]["merged"] == 1
         assert consolidated(client) == before - 1
+        assert total(client) == before - 1  # the merged collective once, not once per source record
         turtle = {"accept": "text/turtle"}
         statuses = sorted(client.get(f"/collectives/{c}", headers=turtle).status_code for c in (a, b))
         assert statuses == [200, 301]  # the other id lives on as a redirect
@@ -298,6 +300,7 @@ def test_a_same_decision_merges_two_collectives_and_deleting_it_splits_them(stor
         assert client.get("/admin/decisions", headers=AUTH).json()["items"] == []
         assert run_job(client, "/admin/consolidate")["status"] == "succeeded"
         assert consolidated(client) == before
+        assert total(client) == before
         for c in (a, b):
             assert client.get(f"/collectives/{c}", headers=turtle).status_code == 200
 

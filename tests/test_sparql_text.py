@@ -32,3 +32,35 @@ def test_literals_are_escaped(hostile):
 def test_iris_that_break_out_are_refused(iri):
     with pytest.raises(InvalidInput):
         bind("SELECT * WHERE { ?s ?p ?o }", {"s": URIRef(iri)})
+
+
+@pytest.mark.parametrize("query,default,named", [
+    ("SELECT * FROM <https://example.org/a> WHERE { ?s ?p ?o }", ("https://example.org/a",), ()),
+    ("select * from named <https://example.org/a> from <https://example.org/b> where {}",
+     ("https://example.org/b",), ("https://example.org/a",)),
+    ("PREFIX g: <https://example.org/g/>\nSELECT * FROM g:a WHERE {}", ("https://example.org/g/a",), ()),
+    ("BASE <https://example.org/g/> SELECT * FROM <a> WHERE {}", ("https://example.org/g/a",), ()),
+    ("CONSTRUCT { ?s ?p ?o } FROM <https://example.org/a> WHERE { ?s ?p ?o }", ("https://example.org/a",), ()),
+])
+def test_a_query_s_own_dataset_is_read(query, default, named):
+    from registry.sparql_text import query_dataset
+    dataset = query_dataset(query)
+    assert dataset.default == default and dataset.named == named and dataset.complete
+
+
+@pytest.mark.parametrize("query", [
+    'SELECT * WHERE { ?s ?p "FROM <https://example.org/a>" }',
+    "SELECT * WHERE { ?s ?p '''\nFROM <https://example.org/a>''' }",
+    "SELECT * WHERE { ?s ?p ?o } # FROM <https://example.org/a>",
+    "SELECT ?from WHERE { ?s <https://example.org/FROM> ?from }",
+    "PREFIX from: <https://example.org/> SELECT * WHERE { ?s from:from _:from ; ?p 'x'@from }",
+])
+def test_from_outside_the_dataset_clause_is_not_a_dataset(query):
+    from registry.sparql_text import has_dataset
+    assert not has_dataset(query)
+
+
+def test_a_graph_that_cannot_be_read_makes_the_dataset_incomplete():
+    from registry.sparql_text import query_dataset
+    assert not query_dataset("SELECT * FROM <relative> WHERE {}").complete
+    assert not query_dataset("SELECT * FROM unknown:g WHERE {}").complete

@@ -13,7 +13,7 @@ import time
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import XSD
+from rdflib.namespace import RDF, XSD
 
 from registry.errors import QuerySyntaxError, QueryTimeout, StoreError
 from registry.settings import Settings
@@ -181,6 +181,84 @@ def test_construct_serialized_results_and_graph_protocol_parameters(store):
     assert b"x" in body and b"one" not in body
 
 
+# -- the public view: what the API's users see ----------------------------------------------------
+
+IRIS = Settings().iris
+SOURCE = URIRef("https://example.org/graph/source")
+COLLECTIVE = IRIS.CC.CitizenCollective
+COUNT_COLLECTIVES = f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ ?c a <{COLLECTIVE}> }}"
+
+
+def _collectives(*names: str) -> bytes:
+    return "".join(f"<https://example.org/c/{n}> <{RDF.type}> <{COLLECTIVE}> .\n" for n in names).encode()
+
+
+def _count(store, query: str = COUNT_COLLECTIVES) -> int:
+    return int(store.select(query)[0]["n"])
+
+
+def test_a_public_view_counts_a_collective_once_not_once_per_source(store):
+    store.replace_graph(SOURCE, _collectives("one-from-source", "two-from-source"))
+    store.replace_graph(IRIS.consolidated_graph, _collectives("one"))
+    store.replace_graph(IRIS.vocabulary_graph, f"<{COLLECTIVE}> <https://example.org/label> \"Collectief\" .\n".encode())
+    view = store.public_view(IRIS.public_graphs)
+    assert _count(store) == 3  # the store itself still sees the union
+    assert _count(view) == 1
+    assert view.ask(f"ASK {{ <https://example.org/c/one> a <{COLLECTIVE}> }}")
+    assert not view.ask(f"ASK {{ <https://example.org/c/one-from-source> a <{COLLECTIVE}> }}")
+    assert view.ask(f"ASK {{ <{COLLECTIVE}> <https://example.org/label> ?label }}")  # a second public graph
+    assert len(view.construct(f"CONSTRUCT {{ ?c a <{COLLECTIVE}> }} WHERE {{ ?c a <{COLLECTIVE}> }}")) == 1
+    body, form = view.query_serialized(f"SELECT ?c WHERE {{ ?c a <{COLLECTIVE}> }}", "text/csv")
+    assert form == "select" and b"/c/one" in body and b"from-source" not in body
+    body, _ = view.query_serialized(f"SELECT ?c WHERE {{ ?c a <{COLLECTIVE}> }}", "text/csv",
+                                    default_graphs=[str(SOURCE)])  # a dataset asked for wins
+    assert b"from-source" in body and b"/c/one\r\n" not in body
+    assert view.triple_count() == store.triple_count() == 4 and view.graphs() == store.graphs()
+
+
+def test_graph_queries_through_a_public_view_still_see_every_graph(store):
+    store.replace_graph(SOURCE, _collectives("one-from-source", "two-from-source"))
+    store.replace_graph(IRIS.consolidated_graph, _collectives("one"))
+    view = store.public_view(IRIS.public_graphs)
+    rows = view.select(f"SELECT ?g (COUNT(?c) AS ?n) WHERE {{ GRAPH ?g {{ ?c a <{COLLECTIVE}> }} }} GROUP BY ?g")
+    assert {r["g"]: int(r["n"]) for r in rows} == {SOURCE: 2, IRIS.consolidated_graph: 1}
+    assert view.ask(f"ASK {{ GRAPH <{SOURCE}> {{ <https://example.org/c/two-from-source> ?p ?o }} }}")
+    # the default graph and named graphs together, as provenance queries use them
+    assert _count(view, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?c a <{COLLECTIVE}> . "
+                        f"GRAPH ?g {{ ?s a <{COLLECTIVE}> }} FILTER(?g != <{IRIS.consolidated_graph}>) }}") == 2
+
+
+def test_a_query_naming_its_own_graphs_sees_what_it_names(store):
+    store.replace_graph(SOURCE, _collectives("one-from-source", "two-from-source"))
+    store.replace_graph(IRIS.consolidated_graph, _collectives("one"))
+    for seen in (store, store.public_view(IRIS.public_graphs)):
+        assert _count(seen, f"SELECT (COUNT(DISTINCT ?c) AS ?n) FROM <{SOURCE}> WHERE {{ ?c a <{COLLECTIVE}> }}") == 2
+        assert _count(seen, f"PREFIX g: <https://example.org/graph/>\n# FROM <{IRIS.consolidated_graph}>\n"
+                            f"SELECT (COUNT(DISTINCT ?c) AS ?n)\nfrom g:source WHERE {{ ?c a <{COLLECTIVE}> }}") == 2
+        rows = seen.select(f"SELECT DISTINCT ?g FROM NAMED <{IRIS.consolidated_graph}> "
+                           f"WHERE {{ GRAPH ?g {{ ?c a <{COLLECTIVE}> }} }}")
+        assert [r["g"] for r in rows] == [IRIS.consolidated_graph]
+        body, _ = seen.query_serialized(f"SELECT ?c FROM <{SOURCE}> WHERE {{ ?c a <{COLLECTIVE}> }}", "text/csv")
+        assert body.count(b"from-source") == 2
+        # "FROM" in a string, an IRI or a variable name is no dataset of the query's own
+        assert _count(seen, f'SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ ?c a <{COLLECTIVE}> '
+                            f'FILTER(?c != <https://example.org/FROM>) BIND("FROM <x>" AS ?from) }}') == \
+            (3 if seen is store else 1)
+
+
+def test_until_the_first_public_graph_exists_a_public_view_sees_the_union(store):
+    view = store.public_view(IRIS.public_graphs)
+    assert _count(view) == 0
+    store.replace_graph(SOURCE, _collectives("one-from-source", "two-from-source"))
+    assert _count(view) == 2
+    store.replace_graph(IRIS.consolidated_graph, _collectives("one"))  # written through the store, not the view
+    assert _count(view) == 1
+    store.drop_graph(IRIS.consolidated_graph)
+    assert _count(view) == 2
+    view.load(_collectives("one"), "nt", IRIS.consolidated_graph)
+    assert _count(view) == 1 and _count(store) == 3
+
+
 def test_drop_graph(store):
     store.replace_graph(G, TRIPLE)
     store.replace_graph(H, TRIPLE)
@@ -318,6 +396,36 @@ def test_a_missing_graph_store_endpoint_falls_back_to_insert_data(remote):
         store.replace_graph(G, _many_triples(3_000))
         assert store.triple_count(G) == 3_000
         assert store.graph_store_url is None
+
+
+def test_a_public_view_lists_the_graphs_once_for_many_queries(remote):
+    with remote_store(remote) as store:
+        store.replace_graph(SOURCE, _collectives("one-from-source", "two-from-source"))
+        store.replace_graph(IRIS.consolidated_graph, _collectives("one"))
+        view = store.public_view(IRIS.public_graphs)
+        listed = []
+        original = SparqlStore._list_graphs
+
+        def counting(self):
+            listed.append(1)
+            return original(self)
+        SparqlStore._list_graphs = counting
+        try:
+            for _ in range(5):
+                assert _count(view) == 1
+            assert len(listed) == 1
+            store.replace_graph(URIRef("https://example.org/graph/new"), _collectives("new-from-source"))
+            assert _count(view) == 1 and len(listed) == 2  # a write through the store lists them again
+            assert {r["g"] for r in view.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?c a <{COLLECTIVE}> }} }}")} \
+                == {SOURCE, IRIS.consolidated_graph, URIRef("https://example.org/graph/new")}
+            with remote_store(remote) as other:  # another process writes: seen once the list is old
+                other.drop_graph(IRIS.consolidated_graph)
+            _count(view)
+            assert len(listed) == 2
+            view._graph_list.ttl = 0
+            assert _count(view) == 3 and len(listed) == 3
+        finally:
+            SparqlStore._list_graphs = original
 
 
 @pytest.mark.server

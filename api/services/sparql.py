@@ -85,7 +85,7 @@ def _collect(iterator, cap: int, cancel: threading.Event, what: str) -> list:
 def _run_oxigraph(store, query: str, media_type: str, default_graphs, named_graphs,
                   cap: int, cancel: threading.Event) -> QueryResult:
     try:
-        result = store._store.query(query, **store.dataset_options(default_graphs, named_graphs))
+        result = store._store.query(query, **store.dataset_options(default_graphs, named_graphs, query=query))
     except SyntaxError as exc:
         raise QuerySyntaxError(str(exc)) from exc
     if isinstance(result, ox.QueryBoolean):

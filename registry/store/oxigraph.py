@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from ..errors import QuerySyntaxError, StoreError
-from ..sparql_text import bind
+from ..sparql_text import bind, has_dataset
 from ..untrusted import check_rdf_xml
 from .base import RDF_FORMATS, RESULT_FORMATS, Bindings, Row, Store
 from .terms import to_oxigraph, to_rdflib
@@ -49,9 +49,12 @@ class OxigraphStore(Store):
             raise StoreError(f"cannot open the store at {path}: {exc}", code="store_unavailable") from exc
         self.path = path
 
-    def dataset_options(self, default_graphs=None, named_graphs=None) -> dict:
-        """pyoxigraph query options for a dataset: the given default graphs, else this store's
+    def dataset_options(self, default_graphs=None, named_graphs=None, query: str | None = None) -> dict:
+        """pyoxigraph query options for a dataset: the given default graphs, else the query's own
+        (``FROM``, ``FROM NAMED``: no options, as any option replaces them), else this store's
         public ones (once the first of them exists), else the union of all named graphs."""
+        if not default_graphs and not named_graphs and query is not None and has_dataset(query):
+            return {}
         if not default_graphs and self.default_graphs and self._store.contains_named_graph(
                 ox.NamedNode(self.default_graphs[0])):
             default_graphs = self.default_graphs
@@ -70,7 +73,8 @@ class OxigraphStore(Store):
 
     def _query(self, query: str, bindings: Bindings | None = None, default_graphs=None, named_graphs=None):
         try:
-            return self._store.query(bind(query, bindings), **self.dataset_options(default_graphs, named_graphs))
+            text = bind(query, bindings)
+            return self._store.query(text, **self.dataset_options(default_graphs, named_graphs, query=text))
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
 

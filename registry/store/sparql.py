@@ -5,7 +5,9 @@
 
 The server must show the union of its named graphs as the default graph (Virtuoso does by
 default; ``oxigraph serve --union-default-graph``; Fuseki ``tdb2:unionDefaultGraph true``), as the
-embedded store does. Queries and updates are POSTed as UTF-8 forms (Virtuoso 7 mis-reads form
+embedded store does. A public view (:meth:`SparqlStore.public_view`) narrows the default graph of
+queries without a dataset of their own through the protocol's ``default-graph-uri`` and
+``named-graph-uri`` parameters. Queries and updates are POSTed as UTF-8 forms (Virtuoso 7 mis-reads form
 bodies without ``charset`` and stalls on ``application/sparql-query`` bodies).
 
 Retries: a request is retried, with backoff, only after a connection error. Queries are retried
@@ -15,8 +17,10 @@ is not always harmless (a repeated ``MOVE`` empties the target).
 """
 from __future__ import annotations
 
+import copy
 import io
 import re
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -31,7 +35,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from ..errors import QuerySyntaxError, QueryTimeout, StoreError
 from ..namespaces import GEO
 from ..settings import Settings
-from ..sparql_text import bind, query_form
+from ..sparql_text import bind, query_dataset, query_form
 from .base import RESULT_FORMATS, Bindings, Row, Store
 from .oxigraph import rdf_format
 from .terms import to_oxigraph, to_rdflib
@@ -47,6 +51,7 @@ SYSTEM_GRAPHS = re.compile(
 # Virtuoso's parser runs out of room on long updates: such a request was refused whole, so halve it
 _TOO_LONG = re.compile(r"memory exhausted|SQL text has exceeded|too long", re.IGNORECASE)
 _TIMEOUT_TEXT = re.compile(r"S1TAT|timed? ?out|estimated execution time|TimeoutException", re.IGNORECASE)
+GRAPH_LIST_TTL = 5.0  # seconds a public view trusts its list of the store's graphs
 
 
 def _media(content_type: str | None) -> str:
@@ -93,6 +98,34 @@ def _nt(term) -> str:
     return str(term)  # pyoxigraph terms print as escaped N-Triples
 
 
+class _GraphList:
+    """The store's named graphs as last listed, trusted for ``ttl`` seconds; shared by a store and
+    its public views, so that a write through either forgets the list for both."""
+
+    def __init__(self, ttl: float = GRAPH_LIST_TTL):
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._graphs: tuple[str, ...] | None = None
+        self._listed = 0.0
+        self._generation = 0
+
+    def get(self, listing) -> tuple[str, ...]:
+        with self._lock:
+            if self._graphs is not None and time.monotonic() - self._listed < self.ttl:
+                return self._graphs
+            generation = self._generation
+        graphs = listing()
+        with self._lock:
+            if generation == self._generation:  # no write ended meanwhile: the list is current
+                self._graphs, self._listed = graphs, time.monotonic()
+        return graphs
+
+    def forget(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._graphs = None
+
+
 class SparqlStore(Store):
     """The store interface over the SPARQL 1.1 Query and Update protocols.
 
@@ -127,9 +160,69 @@ class SparqlStore(Store):
         self._auth_chosen = False
         self._session = requests.Session()
         self._session.headers["User-Agent"] = "collectives-registry (SPARQL store)"
+        self.default_graphs: tuple[str, ...] = ()  # set on a public view
+        self._graph_list = _GraphList()
 
     def __repr__(self) -> str:
         return f"SparqlStore({self.query_url!r}, {self.update_url!r}, user={self.user!r})"
+
+    def public_view(self, graphs) -> "SparqlStore":
+        """The same store, whose queries see ``graphs`` as their default graph (see Store.public_view).
+
+        Sent as protocol parameters with each query that names no dataset itself:
+        ``default-graph-uri`` for each of ``graphs``, and ``named-graph-uri`` for every graph of the
+        store, since a request with only ``default-graph-uri`` leaves the query no named graphs
+        (SPARQL 1.1 Protocol, 2.1.4) and ``GRAPH ?g`` (provenance, conflicts) must still see them
+        all. The list of graphs is asked at most every few seconds, and afresh after each write
+        through this store or its views.
+        """
+        view = copy.copy(self)
+        view.default_graphs = tuple(str(g) for g in graphs)
+        return view
+
+    def _named_graphs(self) -> tuple[str, ...]:
+        return self._graph_list.get(self._list_graphs)
+
+    def _list_graphs(self) -> tuple[str, ...]:
+        if "virtuoso" not in self._server.lower():
+            rows = self._select_json("SELECT ?g WHERE { GRAPH ?g {} }")["results"]["bindings"]
+            if all("g" in row for row in rows):
+                return tuple(sorted(row["g"]["value"] for row in rows if row["g"].get("type") == "uri"
+                                    and not _hidden(row["g"]["value"])))
+        # Virtuoso answers ``GRAPH ?g {}`` with one empty solution; it counts its graphs fast
+        return tuple(sorted(str(g) for g in self._graph_counts() if not _hidden(str(g))))
+
+    def _dataset(self, query: str, default_graphs=None, named_graphs=None) -> list[tuple[str, str]]:
+        """The protocol parameters that give ``query`` its dataset.
+
+        Graphs given explicitly go as they are. A query naming its own graphs (``FROM``,
+        ``FROM NAMED``) gets them as parameters too, which a server following the protocol treats
+        as the same dataset: ``oxigraph serve --union-default-graph`` (0.5) otherwise ignores the
+        query's ``FROM`` and answers from the union. Virtuoso merges ``default-graph-uri`` with a
+        query's ``FROM`` instead of letting the parameter win, so a public view never adds its own
+        graphs to such a query. Anything else, in a public view whose first graph exists, sees the
+        public graphs as default graph and every graph as named graph.
+
+        Two more Virtuoso habits (7.2): ``default-graph-uri`` alone leaves every graph visible to
+        ``GRAPH ?g`` (the protocol says none), and ``named-graph-uri`` narrows ``GRAPH ?g`` and
+        ``GRAPH <g>`` as the protocol says.
+        """
+        if default_graphs or named_graphs:
+            return ([("default-graph-uri", str(g)) for g in default_graphs or []]
+                    + [("named-graph-uri", str(g)) for g in named_graphs or []])
+        own = query_dataset(query)
+        if own is not None:
+            if not own.complete:  # a graph we cannot read: the server decides
+                return []
+            return ([("default-graph-uri", g) for g in own.default]
+                    + [("named-graph-uri", g) for g in own.named])
+        if not self.default_graphs:
+            return []
+        named = self._named_graphs()
+        if self.default_graphs[0] not in named:  # nothing consolidated yet: the union
+            return []
+        return ([("default-graph-uri", g) for g in self.default_graphs]
+                + [("named-graph-uri", g) for g in named])
 
     # -- HTTP ----------------------------------------------------------------------------------
 
@@ -209,8 +302,8 @@ class SparqlStore(Store):
                           headers={"Accept": accept, "Content-Type": FORM},
                           timeout=self.query_timeout * 1.2 + 1.0, is_update=False)
 
-    def _select_json(self, query: str) -> dict:
-        response = self._post_query(query, JSON_RESULTS)
+    def _select_json(self, query: str, extra: list[tuple[str, str]] = ()) -> dict:
+        response = self._post_query(query, JSON_RESULTS, extra=extra)
         if response.headers.get("X-SPARQL-MaxRows"):  # Virtuoso cut the result at ResultSetMaxRows
             raise StoreError("the store cut the result short at its row limit (Virtuoso: raise "
                              "ResultSetMaxRows)", code="result_truncated")
@@ -223,21 +316,31 @@ class SparqlStore(Store):
     # -- queries ---------------------------------------------------------------------------------
 
     def select(self, query: str, bindings: Bindings | None = None) -> list[Row]:
-        results = self._select_json(bind(query, bindings))
-        return [{name: term_from_json(value) for name, value in solution.items()}
-                for solution in results.get("results", {}).get("bindings", [])]
+        text = bind(query, bindings)
+        return _rows(self._select_json(text, self._dataset(text)))
 
     def ask(self, query: str, bindings: Bindings | None = None) -> bool:
-        return bool(self._select_json(bind(query, bindings)).get("boolean"))
+        text = bind(query, bindings)
+        return bool(self._select_json(text, self._dataset(text)).get("boolean"))
 
     def construct(self, query: str, bindings: Bindings | None = None) -> Graph:
-        graph = Graph()
-        for triple in self._triples(bind(query, bindings)):
-            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
-        return graph
+        text = bind(query, bindings)
+        return _rdflib_graph(self._triples(text, extra=self._dataset(text)))
 
-    def _triples(self, query: str, hint: bool = True) -> Iterator[ox.Triple]:
-        response = self._post_query(query, f"{N_TRIPLES}, text/turtle;q=0.9", stream=True, hint=hint)
+    # the store's own bookkeeping (graphs, counts, dumps) always sees every graph, view or not
+
+    def triple_count(self, graph: URIRef | None = None) -> int:
+        if graph is None:
+            return sum(self._graph_counts().values())
+        query = bind("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": graph})
+        return int(_rows(self._select_json(query))[0]["n"])
+
+    def graph(self, graph: URIRef) -> Graph:
+        return _rdflib_graph(self._triples(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {_iri(graph)} {{ ?s ?p ?o }} }}"))
+
+    def _triples(self, query: str, hint: bool = True, extra: list[tuple[str, str]] = ()) -> Iterator[ox.Triple]:
+        response = self._post_query(query, f"{N_TRIPLES}, text/turtle;q=0.9", stream=True, hint=hint,
+                                    extra=extra)
         media = _media(response.headers.get("Content-Type"))
         fmt = ox.RdfFormat.N_TRIPLES if media in ("text/plain", "") else ox.RdfFormat.from_media_type(media)
         if fmt is None:
@@ -259,9 +362,7 @@ class SparqlStore(Store):
         form = query_form(query)
         if form is None:
             raise QuerySyntaxError("not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE)")
-        extra = [("default-graph-uri", g) for g in default_graphs or []]
-        extra += [("named-graph-uri", g) for g in named_graphs or []]
-        response = self._post_query(query, media_type, extra=extra)
+        response = self._post_query(query, media_type, extra=self._dataset(query, default_graphs, named_graphs))
         body, served = response.content, _media(response.headers.get("Content-Type"))
         if served and served != media_type and media_type != "*/*":  # e.g. text/plain for N-Triples
             body = _convert(body, served, media_type, form)
@@ -270,9 +371,12 @@ class SparqlStore(Store):
     # -- updates ---------------------------------------------------------------------------------
 
     def update(self, update: str) -> None:
-        self._send("POST", self.update_url, data=_encode([("update", update)]),
-                   headers={"Content-Type": FORM, "Accept": "*/*"},
-                   timeout=self.update_timeout, is_update=True)
+        try:
+            self._send("POST", self.update_url, data=_encode([("update", update)]),
+                       headers={"Content-Type": FORM, "Accept": "*/*"},
+                       timeout=self.update_timeout, is_update=True)
+        finally:
+            self._graph_list.forget()  # graphs may have come or gone, even when it failed half-way
 
     def drop_graph(self, graph: URIRef) -> None:
         self.update(f"DROP SILENT GRAPH {_iri(graph)}")
@@ -317,7 +421,7 @@ class SparqlStore(Store):
             return
         self._detect_graph_store = False
         if not self._server:
-            self.ask("ASK {}")  # learn the server's name from its Server header
+            self._select_json("ASK {}")  # learn the server's name from its Server header
         base, _, last = self.query_url.rpartition("/")
         if "virtuoso" in self._server.lower() and last in ("sparql", "sparql-auth"):
             self.graph_store_url = f"{base}/sparql-graph-crud" + ("-auth" if self.user else "")
@@ -358,6 +462,8 @@ class SparqlStore(Store):
                 if getattr(exc, "status", None) not in (404, 405):
                     raise
                 self.graph_store_url = None  # no Graph Store endpoint there after all
+            finally:
+                self._graph_list.forget()
         by_graph: dict[str, list[str]] = {}
         for q in quads:
             by_graph.setdefault(_nt(q.graph_name), []).append(f"{_nt(q.subject)} {_nt(q.predicate)} {_nt(q.object)} .")
@@ -377,17 +483,12 @@ class SparqlStore(Store):
     # -- reading graphs back -------------------------------------------------------------------
 
     def _graph_counts(self) -> dict[URIRef, int]:
-        rows = self.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        rows = _rows(self._select_json("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"))
         return {URIRef(r["g"]): int(r["n"]) for r in rows
                 if isinstance(r.get("g"), URIRef) and not SYSTEM_GRAPHS.match(str(r["g"]))}
 
     def graphs(self) -> list[URIRef]:
         return sorted(self._graph_counts())
-
-    def triple_count(self, graph: URIRef | None = None) -> int:
-        if graph is not None:
-            return super().triple_count(graph)
-        return sum(self._graph_counts().values())
 
     def dump(self, output: BinaryIO, format: str = "nq", graph: URIRef | None = None) -> None:
         fmt = rdf_format(format)
@@ -413,6 +514,23 @@ class SparqlStore(Store):
 
     def close(self) -> None:
         self._session.close()
+
+
+def _rows(results: dict) -> list[Row]:
+    return [{name: term_from_json(value) for name, value in solution.items()}
+            for solution in results.get("results", {}).get("bindings", [])]
+
+
+def _rdflib_graph(triples: Iterable[ox.Triple]) -> Graph:
+    graph = Graph()
+    for triple in triples:
+        graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+    return graph
+
+
+def _hidden(graph: str) -> bool:
+    """A server's own graph or a staging graph: not among the graphs a public view names."""
+    return bool(SYSTEM_GRAPHS.match(graph)) or "#staging-" in graph
 
 
 def _never_connected(exc: requests.ConnectionError) -> bool:
