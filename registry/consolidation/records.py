@@ -6,7 +6,7 @@ store interface's ``dump``, so it works with every store); terms stay pyoxigraph
 trip. This is what keeps consolidation of 100k records within seconds rather than minutes.
 
 Only one source graph is parsed at a time. Once its records have their match keys, each
-record's facts are packed into one N-Triples block (a bytes object, ~25 times smaller than the
+record's facts are packed into one N-Triples block (a bytes object, several times smaller than the
 parsed terms) until the merge of its cluster unpacks them: memory then grows with the size of
 the text, not with millions of term objects.
 """
