@@ -4,7 +4,8 @@ Run from the project root::
 
     .venv/bin/python -m bench.bench_scale --sizes 100000 [1000000] \\
         [--backends embedded oxigraph-server virtuoso] [--requests 200] [--trend-requests 5] \\
-        [--trend-repeat 3] [--reuse] [--keep] [--json out.json]
+        [--trend-repeat 3] [--scenario-seconds 120] [--summary refresh|keep|drop] \\
+        [--virtuoso-buffers 170000] [--reuse] [--keep] [--json out.json]
 
 For each size, ``bench/generator.py`` writes N collectives (one record each: no duplicates, no
 faults) into the consolidated graph, as a build leaves them after consolidation, together with the
@@ -373,7 +374,7 @@ def probe(spec: str, province: str, repeat: int, summary: str) -> dict:
     elif trend_summary is not None and summary == "drop":  # the API then computes every figure on the fly
         opened.drop_graph(trend_summary.summary_graph(settings.iris))
     with_summary = "use_summary" in inspect.signature(trends_module.trends).parameters and summary != "drop"
-    for label, metric, kw in TREND_SPECS:
+    for label, metric, kw in TREND_SPECS if repeat > 0 else []:  # --trend-repeat 0: API figures only
         kw = _trend_kwargs(kw, province)
         row = {"name": label}
         modes = [("fly", False), ("summary", True)] if with_summary else [("fly", None)]
@@ -411,7 +412,9 @@ def serve_api(spec: str, port: int) -> None:
     store = open_store(settings)
     app = create_app(settings, store)
     started = time.perf_counter()
-    app.state.names.index(settings.iris.CC.CitizenCollective)  # built before the first request
+    from registry.facet_index import facets_for
+
+    facets_for(app.state.names, settings.iris.CC.CitizenCollective)  # the indexes, built before the first request
     print(json.dumps({"name_index_s": round(time.perf_counter() - started, 1)}), flush=True)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
@@ -479,13 +482,41 @@ def scenarios(manifest: dict, requests: int, trend_requests: int) -> list[tuple[
     ]
 
 
-def measure_api(api: ApiServer, manifest: dict, requests: int, trend_requests: int) -> list[dict]:
-    from bench.bench_api import load
+def one_client(port: int, paths: list[str], count: int, accept: str, budget: float) -> dict:
+    """Up to ``count`` GETs in turn over one keep-alive connection, stopping after ``budget`` seconds."""
+    import http.client
 
+    from bench.bench_api import get
+
+    latencies, errors = [], []
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    started = time.perf_counter()
+    for n in range(count):
+        if latencies and time.perf_counter() - started > budget:
+            break
+        path = paths[n % len(paths)]
+        t = time.perf_counter()
+        try:
+            status, _ = get(port, path, accept, connection)
+        except OSError as exc:
+            errors.append(str(exc))
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+            continue
+        latencies.append(time.perf_counter() - t)
+        if status != 200:
+            errors.append(f"{status} {path[:80]}")
+    connection.close()
+    latencies.sort()
+    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else float("nan")  # noqa: E731
+    return {"requests": len(latencies), "errors": len(errors), "first_error": errors[0] if errors else None,
+            "p50": p(0.50), "p95": p(0.95), "max": latencies[-1] * 1000 if latencies else float("nan")}
+
+
+def measure_api(api: ApiServer, manifest: dict, requests: int, trend_requests: int, budget: float) -> list[dict]:
     rows = []
     for name, paths, accept, count in scenarios(manifest, requests, trend_requests):
-        load(api.port, paths, min(5 if count > 20 else 1, count), 1, accept)  # warm-up
-        one = load(api.port, paths, count, 1, accept)
+        one_client(api.port, paths, min(5 if count > 20 else 1, count), accept, budget)  # warm-up
+        one = one_client(api.port, paths, count, accept, budget)
         rows.append({"name": name, **one})
         _log(f"  api {name:44} p50 {one['p50']:8.1f} ms  p95 {one['p95']:8.1f} ms  n={one['requests']}"
              f"  errors {one['errors']}" + (f" ({one['first_error']})" if one["errors"] else ""))
@@ -523,9 +554,11 @@ def run(n: int, backend_names: list[str], args) -> list[dict]:
                 result.update(api.rss())
                 _log(f"  api ready in {api.info['ready_s']} s (name index {api.info['name_index_s']} s), "
                      f"{result['api_rss_mb']} MB")
-                result["scenarios"] = measure_api(api, manifest, args.requests, args.trend_requests)
+                result["scenarios"] = measure_api(api, manifest, args.requests, args.trend_requests,
+                                                  args.scenario_seconds)
                 result.update({f"{k}_after": v for k, v in api.rss().items()})
                 result.update(backend.server_rss())
+                result["loadavg"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
             finally:
                 api.stop()
         finally:
@@ -535,16 +568,17 @@ def run(n: int, backend_names: list[str], args) -> list[dict]:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| size | backend | load s | load peak MB | disk MB | API RSS MB | summary refresh s |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| size | backend | load s | load peak MB | disk MB | API RSS MB | server RSS MB | summary refresh s | "
+             "load average |", "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {r['size']:,} | {r['backend']} | {r['load_s']} | {r['load_peak_mb']} | {r['disk_mb']:.0f} | "
-                     f"{r.get('api_rss_mb_after', r.get('api_rss_mb'))} | {r.get('summary_refresh_s', '—')} |")
-    lines += ["", "| size | backend | scenario | p50 ms | p95 ms | requests |", "|---|---|---|---|---|---|"]
+        lines.append(f"| {r['size']:,} | {r['backend']} | {r['load_s']}{' (earlier run)' if r.get('reused') else ''} | "
+                     f"{r['load_peak_mb']} | {r['disk_mb']:.0f} | {r.get('api_rss_mb_after', r.get('api_rss_mb'))} | "
+                     f"{r.get('server_rss_mb', '—')} | {r.get('summary_refresh_s', '—')} | {r.get('loadavg', '')} |")
+    lines += ["", "| size | backend | scenario | p50 ms | p95 ms | requests | errors |", "|---|---|---|---|---|---|---|"]
     for r in results:
         for s in r.get("scenarios", []):
             lines.append(f"| {r['size']:,} | {r['backend']} | {s['name']} | {s['p50']:.1f} | {s['p95']:.1f} | "
-                         f"{s['requests']} |")
+                         f"{s['requests']} | {s['errors']} |")
     lines += ["", "| size | backend | registry.trends | on the fly, median (first) ms | from the summary ms | same rows |",
               "|---|---|---|---|---|---|"]
     for r in results:
@@ -563,12 +597,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS))
     parser.add_argument("--requests", type=int, default=200, help="requests per scenario (one client)")
     parser.add_argument("--trend-requests", type=int, default=5, help="requests per /stats/trends scenario")
-    parser.add_argument("--trend-repeat", type=int, default=3, help="direct registry.trends calls per figure")
+    parser.add_argument("--trend-repeat", type=int, default=3,
+                        help="direct registry.trends calls per figure (0: none)")
+    parser.add_argument("--scenario-seconds", type=float, default=120.0,
+                        help="stop a scenario after this long (its p50/p95 are over the requests made)")
     parser.add_argument("--reuse", action="store_true", help="keep and reuse loaded stores and generated data")
     parser.add_argument("--keep", action="store_true", help="leave bench/.work/scale in place at the end")
-    parser.add_argument("--summary", choices=("refresh", "drop"), default="refresh",
-                        help="refresh the trend summary as the build does (default), or drop it so that the API "
-                             "computes every trend on the fly (the figures before the summary)")
+    parser.add_argument("--summary", choices=("refresh", "keep", "drop"), default="refresh",
+                        help="refresh the trend summary as the build does (default), keep the one a reused store "
+                             "holds, or drop it so that the API computes every trend on the fly (the figures "
+                             "before the summary)")
     parser.add_argument("--virtuoso-buffers", type=int, default=Virtuoso.buffers,
                         help="Virtuoso's NumberOfBuffers (8 kB pages)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")

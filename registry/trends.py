@@ -213,12 +213,23 @@ def trend_query(metric: str, iris: RegistryIRIs, *, by=(), filters=None, years=N
     return _query(spec, iris)
 
 
+# Filters of metrics that count distinct collectives are joins written first, narrowest first:
+# Oxigraph joins in the order written, and a FILTER EXISTS is tested on every collective
+# (flows for one sector in one province at 100k collectives: 1.9 s so, 0.25 s as joins first).
+# The indicators and sources metrics keep FILTER EXISTS (a join could repeat a value they sum).
+_NARROW_FIRST = ("municipality", "network", "province", "legal-form", "collective-type", "sector")
+
+
 def _query(spec: TrendSpec, iris: RegistryIRIs) -> str:
-    patterns = []
-    for name, values in sorted(spec.filters.items()):
+    patterns, joins = [], []
+    for name, values in sorted(spec.filters.items(), key=lambda item: _NARROW_FIRST.index(item[0])):
         path = DIMENSIONS[name][0]
         var = "f_" + name.replace("-", "_")
-        patterns.append(f"    FILTER EXISTS {{ ?c {path} ?{var} . {values_block(var, _filter_terms(name, values, iris))} }}")
+        block = values_block(var, _filter_terms(name, values, iris))
+        if spec.metric in ("indicators", "sources"):
+            patterns.append(f"    FILTER EXISTS {{ ?c {path} ?{var} . {block} }}")
+        else:
+            joins.append(f"    {block} ?c {path} ?{var} .\n")
     dims = []
     for name in spec.by:
         var = name.replace("-", "_")
@@ -241,6 +252,9 @@ def _query(spec: TrendSpec, iris: RegistryIRIs) -> str:
     query = query.replace("  ORDER BY", " ORDER BY").replace(" \n", "\n").rstrip()
     if dims:  # the COALESCE binds go right after the graph pattern
         query = query.replace(f"{text}  }}\n", f"{text}  }}\n{binds}", 1)
+    if joins:  # the filters open the graph pattern
+        opening = f"GRAPH <{iris.consolidated_graph}> {{\n"
+        query = query.replace(opening, opening + "".join(joins), 1)
     if spec.metric == "active-at":
         query = bind(query, {"at": Literal((spec.at or date.today()).isoformat())})
     return query

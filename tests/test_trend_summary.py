@@ -137,3 +137,20 @@ def test_no_summary_means_the_query(store):
     store.replace_graph(IRIS.consolidated_graph, registry_graph(n=10))
     result = trends(store, IRIS, "flows")
     assert SUMMARY not in result.query and result.rows
+
+
+def test_years_that_are_not_integers_leave_the_yearly_figures_to_the_query(store):
+    graph = registry_graph(n=20)
+    odd, event = IRIS.collective("odd"), IRIS.event("odd")
+    graph += [(odd, RDF.type, CC.CitizenCollective), (odd, CC.lifecycleEvent, event),
+              (event, CC.eventType, IRIS.concept("event-type", "founding")), (event, CC.eventYear, Literal("2010"))]
+    store.replace_graph(IRIS.consolidated_graph, graph)
+    store.replace_graph(IRIS.vocabulary_graph, vocabulary())
+    trend_summary.refresh(store, IRIS)
+    for metric in ("active", "flows"):  # (flows cannot fill the years between a string and integers)
+        result = trends(store, IRIS, metric, fill_zeros=False)
+        assert SUMMARY not in result.query
+        assert result.rows == trends(store, IRIS, metric, use_summary=False, fill_zeros=False).rows
+    municipalities = trends(store, IRIS, "municipalities")
+    assert SUMMARY in municipalities.query
+    assert municipalities.rows == trends(store, IRIS, "municipalities", use_summary=False).rows

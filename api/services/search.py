@@ -12,6 +12,9 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from registry.errors import InvalidInput
+from registry import facet_index
+from registry.facet_index import facets_for
+from registry.namespaces import STANDARD_PREFIXES
 from registry.search_index import NameIndexes
 from registry.settings import Settings
 from registry.sparql_text import values_block
@@ -76,14 +79,11 @@ def _name_query(request: SearchRequest) -> str:
     return text
 
 
-def _filters(request: SearchRequest, store: Store, settings: Settings,
-             with_name: bool = True) -> tuple[str, dict, list[dict]]:
+def _facets(request: SearchRequest, store: Store, settings: Settings) -> tuple[list[tuple[str, str, list]], list[dict]]:
+    """The filters that name values of a property: (variable, property, values), and the
+    municipalities asked for by an ended code."""
     iris = settings.iris
-    fragments, bindings, merged = [], {}, []
-    text = _name_query(request)
-    if text and with_name:
-        fragments.append('FILTER(REGEX(STR(?n), ?f_pattern, "i"))')
-        bindings["f_pattern"] = Literal(accent_pattern(text))
+    facets, merged = [], []
     for name, (scheme, predicate) in CONCEPT_FILTERS.items():
         codes = _check_list(name, request.concepts.get(name, []))
         if not codes:
@@ -92,9 +92,7 @@ def _filters(request: SearchRequest, store: Store, settings: Settings,
             if not CODE.match(code):
                 raise InvalidInput(f"{name} takes codes like 'energy' (lower-case letters, digits, '-'), "
                                    f"got {code[:50]!r}")
-        variable = f"f_{name}"
-        fragments.append(values_block(variable, [iris.concept(scheme, c) for c in codes])
-                         + f" ?c {predicate} ?{variable} .")
+        facets.append((f"f_{name}", predicate, [iris.concept(scheme, c) for c in codes]))
     places = []
     for text in _check_list("municipality", request.municipality):
         try:
@@ -107,17 +105,29 @@ def _filters(request: SearchRequest, store: Store, settings: Settings,
         if found.merged_from:
             merged.append(found.to_dict())
     if places:
-        fragments.append(values_block("f_municipality", places) + " ?c cc:municipality ?f_municipality .")
+        facets.append(("f_municipality", "cc:municipality", places))
     provinces = [municipalities.province(store, settings, p) for p in _check_list("province", request.province)]
     if provinces:
-        fragments.append(values_block("f_province", provinces) + " ?c cc:province ?f_province .")
+        facets.append(("f_province", "cc:province", provinces))
     networks = _check_list("network", request.network)
     for ident in networks:
         if not ID_PATTERN.match(ident):
             raise InvalidInput(f"not a network id: {ident[:50]!r}")
     if networks:
-        fragments.append(values_block("f_network", [iris.network(n) for n in networks])
-                         + " ?c org:memberOf ?f_network .")
+        facets.append(("f_network", "org:memberOf", [iris.network(n) for n in networks]))
+    return facets, merged
+
+
+def _filters(request: SearchRequest, store: Store, settings: Settings,
+             with_name: bool = True) -> tuple[str, dict, list[dict]]:
+    fragments, bindings = [], {}
+    text = _name_query(request)
+    if text and with_name:
+        fragments.append('FILTER(REGEX(STR(?n), ?f_pattern, "i"))')
+        bindings["f_pattern"] = Literal(accent_pattern(text))
+    facets, merged = _facets(request, store, settings)
+    for variable, predicate, terms in facets:
+        fragments.append(values_block(variable, terms) + f" ?c {predicate} ?{variable} .")
     if request.active_on:
         if not DATE.match(request.active_on):
             raise InvalidInput("active_on takes a date: YYYY, YYYY-MM or YYYY-MM-DD")
@@ -151,11 +161,19 @@ def _selectivity(fragment: str) -> int:
 def search(store: Store, settings: Settings, request: SearchRequest,
            names: NameIndexes | None = None) -> SearchResult:
     """The page of matches. With ``names`` a name query (``q``) uses the in-process name index
-    (same matches, same order as the REGEX query, which runs without it)."""
+    (same matches, same order as the REGEX query, which runs without it), and a listing whose
+    filters all name property values (sector, type, municipality, province, network…) comes from
+    the in-process sets of ``registry.facet_index`` (same page and total as the SPARQL listing)."""
     if not 1 <= request.limit <= MAX_LIMIT:
         raise InvalidInput(f"limit is between 1 and {MAX_LIMIT}")
     if not 0 <= request.offset <= MAX_OFFSET:
         raise InvalidInput(f"offset is between 0 and {MAX_OFFSET}")
+    by_values = not (request.active_on or request.founded_from is not None or request.founded_to is not None)
+    if names is not None and by_values:
+        klass = settings.iris.CC.Network if request.kind == "network" else settings.iris.CC.CitizenCollective
+        if _name_query(request) or facet_index.ready(names, klass):
+            return _search_by_facets(store, settings, request, names)
+        facet_index.build_soon(names, klass)  # until it is built, listings are SPARQL queries
     if names is not None and _name_query(request):
         return _search_by_index(store, settings, request, names)
     filters, bindings, merged = _filters(request, store, settings)
@@ -169,6 +187,29 @@ def search(store: Store, settings: Settings, request: SearchRequest,
         count = queries.SEARCH_COUNT.replace("CLASS", klass).replace("FILTERS", filters)
         total = int(store.select(head + count, bindings)[0]["total"])
     return SearchResult([row["c"] for row in rows], total, merged)
+
+
+def _search_by_facets(store: Store, settings: Settings, request: SearchRequest, names: NameIndexes) -> SearchResult:
+    """Name and property filters only: the in-process indexes give the page (``registry.facet_index``;
+    the same things in the same order as the SPARQL listing)."""
+    iris = settings.iris
+    klass = iris.CC.Network if request.kind == "network" else iris.CC.CitizenCollective
+    facets = facets_for(names, klass)
+    chosen, merged = _facets(request, store, settings)
+    sets = [facets.places(_property(predicate, iris), terms) for _, predicate, terms in chosen]
+    text = _name_query(request)
+    if text:  # in the order of the matching names, as the name index gives them
+        place = facets.order.place
+        ordered = [i for i in names.index(klass).search(text) if all(place.get(i, -1) in s for s in sets)]
+        page, total = ordered[request.offset:request.offset + request.limit], len(ordered)
+    else:
+        page, total = facets.order.page(sets, request.offset, request.limit)
+    return SearchResult([URIRef(i) for i in page], total if request.total else None, merged)
+
+
+def _property(prefixed: str, iris) -> URIRef:
+    prefix, local = prefixed.split(":", 1)
+    return URIRef(str(iris.CC if prefix == "cc" else STANDARD_PREFIXES[prefix]) + local)
 
 
 def _search_by_index(store: Store, settings: Settings, request: SearchRequest, names: NameIndexes) -> SearchResult:

@@ -236,19 +236,21 @@ class SparqlStore(Store):
 
     def _choose_auth(self, response: requests.Response) -> bool:
         """After the first 401: answer the server's challenge (digest or basic) from then on."""
-        if self._auth_chosen or not self.user:
+        if not self.user:
             return False
-        self._auth_chosen = True
+        if self._auth_chosen:  # chosen by another thread while this request went out without credentials
+            return "Authorization" not in response.request.headers
         challenge = response.headers.get("WWW-Authenticate", "")
         if challenge.lower().startswith("digest"):
             self._session.auth = requests.auth.HTTPDigestAuth(self.user, self._password or "")
         else:
             self._session.auth = requests.auth.HTTPBasicAuth(self.user, self._password or "")
+        self._auth_chosen = True  # after the session has it: a thread that sees it sends credentials
         return True
 
     def _send(self, method: str, url: str, *, data: bytes | None = None, params=None,
               headers: dict | None = None, timeout: float, is_update: bool, stream: bool = False) -> requests.Response:
-        attempt = 0
+        attempt, challenged = 0, False
         while True:
             try:
                 response = self._session.request(method, url, data=data, params=params, headers=headers,
@@ -268,7 +270,8 @@ class SparqlStore(Store):
                                      code="update_timeout") from None
                 raise QueryTimeout(f"the query did not finish within {timeout:g} s") from None
             self._server = response.headers.get("Server", self._server)
-            if response.status_code == 401 and self._choose_auth(response):
+            if response.status_code == 401 and not challenged and self._choose_auth(response):
+                challenged = True  # answered once; a second 401 is a refusal
                 continue
             self._check(response, url)
             return response
