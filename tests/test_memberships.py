@@ -28,6 +28,7 @@ from registry.errors import ConfigurationError
 from registry.namespaces import ORG, SCHEMA
 from registry.store.oxigraph import OxigraphStore
 from registry.trends import trends
+from tests.cli_support import Unclosed
 from tests.conftest import FIXTURES, ROOT
 from tests.fixtures.api.support import LiveServer
 from tests.fixtures.kinds.loopback import by_name
@@ -155,7 +156,7 @@ def test_trends_count_members_by_network(settings, built, monkeypatch, capsys):
     assert {r["network"]: r["active"] for r in active.rows}[energie_samen] == 3
 
     from registry import stats_cli
-    monkeypatch.setattr(stats_cli, "_context", lambda: (settings, _Unclosed(store)))
+    monkeypatch.setattr(stats_cli, "_context", lambda: (settings, Unclosed(store)))
     parser = argparse.ArgumentParser()
     stats_cli.add_stats_command(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["stats", "trends", "--by", "network", "--from", "2019", "--to", "2019",
@@ -164,22 +165,6 @@ def test_trends_count_members_by_network(settings, built, monkeypatch, capsys):
     rows = json.loads(capsys.readouterr().out)
     # members of Energie Samen, counted under each network they belong to
     assert sorted((r["network"], r["active"]) for r in rows) == sorted([(energie_samen, 3), (kei, 1), (fryslan, 1)])
-
-
-class _Unclosed:
-    """The module's store for the command line, which closes what it opens."""
-
-    def __init__(self, store):
-        self.store = store
-
-    def __getattr__(self, name):
-        return getattr(self.store, name)
-
-    def __enter__(self):
-        return self.store
-
-    def __exit__(self, *exc):
-        return False
 
 
 def test_a_membership_follows_its_network_into_a_merged_cluster(settings, validator, tmp_path):

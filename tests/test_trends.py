@@ -16,6 +16,7 @@ from registry.namespaces import SOSA, RegistryIRIs
 from registry.reference import Reference
 from registry.store.oxigraph import OxigraphStore
 from registry.trends import trend_query, trends
+from tests.cli_support import Unclosed
 
 IRIS = RegistryIRIs()
 CC = IRIS.CC
@@ -148,25 +149,11 @@ def test_csv_json_and_charts(store, tmp_path):
 def _cli(store, monkeypatch, argv):
     from registry import stats_cli
     from registry.settings import Settings
-    monkeypatch.setattr(stats_cli, "_context", lambda: (Settings(store="memory"), _Unclosed(store)))
+    monkeypatch.setattr(stats_cli, "_context", lambda: (Settings(store="memory"), Unclosed(store)))
     p = argparse.ArgumentParser()
     stats_cli.add_stats_command(p.add_subparsers(dest="command"))
     args = p.parse_args(argv)
     return args.func(args)
-
-
-class _Unclosed:
-    def __init__(self, store):
-        self.store = store
-
-    def __getattr__(self, name):
-        return getattr(self.store, name)
-
-    def __enter__(self):
-        return self.store
-
-    def __exit__(self, *exc):
-        return False
 
 
 def test_cli_trends_csv_plot_and_show_query(store, monkeypatch, capsys, tmp_path):
