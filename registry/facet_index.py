@@ -38,8 +38,7 @@ class ListingOrder:
     """The things of one name index in the listing's order, and each one's place in it."""
 
     def __init__(self, index: NameIndex):
-        ranked = sorted(index._fallback_rank.items(), key=lambda item: item[1])
-        self.iris: list[str] = [index.iris[thing] for thing, _ in ranked]
+        self.iris: list[str] = index.in_listing_order()
         self.place: dict[str, int] = {iri: n for n, iri in enumerate(self.iris)}
 
     def __len__(self) -> int:
@@ -93,17 +92,12 @@ _BUILDING: set[tuple[int, str]] = set()
 def ready(names: NameIndexes, klass: URIRef) -> bool:
     """Whether the facet index of ``klass`` is built for the store as it is now (asks without waiting
     for a build: at 1M collectives the name index takes ~50 s)."""
-    if not names._lock.acquire(timeout=0.1):  # held for long only while a name index is being built
+    index = names.current(klass)
+    if index is None:
         return False
-    try:
-        built = names._built.get(str(klass))
-        if built is None or built[0] != names._current_version():
-            return False
-    finally:
-        names._lock.release()
     with _GUARD:
         current = _BY_NAMES.get(names, {}).get(str(klass))
-        return current is not None and current[0] is built[1]
+        return current is not None and current[0] is index
 
 
 def build_soon(names: NameIndexes, klass: URIRef) -> None:

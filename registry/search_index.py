@@ -110,6 +110,11 @@ class NameIndex:
     def __len__(self) -> int:
         return len(self._fallback_rank)
 
+    def in_listing_order(self) -> list[str]:
+        """IRIs of the things in the listing's order (smallest name in lower case, then IRI)."""
+        ranked = sorted(self._fallback_rank.items(), key=lambda item: item[1])
+        return [self.iris[thing] for thing, _ in ranked]
+
     def matches(self, text: str) -> dict[int, int]:
         """Thing number → its sort rank, for every thing with a name containing the folded ``text``."""
         needle = fold_name(text)[:MAX_QUERY]
@@ -182,6 +187,17 @@ class NameIndexes:
                 built = (version, NameIndex.build(self.store, klass))
                 self._built[key] = built
             return built[1]
+
+    def current(self, klass: URIRef, wait: float = 0.1) -> NameIndex | None:
+        """The index of ``klass`` if it is built for the store as it is now, without building it
+        (None too when another request holds the lock longer than ``wait``: a build at 1M takes ~50 s)."""
+        if not self._lock.acquire(timeout=wait):
+            return None
+        try:
+            built = self._built.get(str(klass))
+            return built[1] if built is not None and built[0] == self._current_version() else None
+        finally:
+            self._lock.release()
 
     def version(self) -> object:
         """The store's version as last seen (checked at most every ``check_every`` seconds)."""
