@@ -60,7 +60,10 @@ def fold_name(text: str) -> str:
     >>> fold_name("  Coöperatie\\u00a0 DE Øster ")
     'cooperatie de oster'
     """
-    return " ".join(fold(text).translate(_TO_BASE).replace(_SEPARATOR, " ").split())
+    folded = fold(text)
+    if not folded.isascii():  # what NFKD leaves accented (ø); str.translate is slow, so only then
+        folded = folded.translate(_TO_BASE)
+    return " ".join(folded.replace(_SEPARATOR, " ").split())
 
 
 class NameIndex:
@@ -72,10 +75,12 @@ class NameIndex:
         # the listing's order: a name's rank among all (LCASE(name), IRI) of primary names
         primary = sorted({(name.lower(), iris[thing], name, thing) for thing, name, is_primary in names if is_primary})
         rank_of = {(thing, name): rank for rank, (_, _, name, thing) in enumerate(primary)}
-        self._fallback_rank = {}  # thing → rank of its MIN(name): its place when only an alternate name matched
-        for thing, name, is_primary in sorted(names, key=lambda n: (n[0], n[1])):
-            if is_primary and thing not in self._fallback_rank:
-                self._fallback_rank[thing] = rank_of[(thing, name)]
+        smallest: dict[int, str] = {}  # thing → its MIN(name) as written
+        for thing, name, is_primary in names:
+            if is_primary and (thing not in smallest or name < smallest[thing]):
+                smallest[thing] = name
+        # thing → rank of its MIN(name): its place when only an alternate name matched
+        self._fallback_rank = {thing: rank_of[(thing, name)] for thing, name in smallest.items()}
         parts, self._starts, self._owner, self._raw, self._rank = [], [], [], [], []
         position = 0
         for thing, name, is_primary in names:
@@ -104,8 +109,9 @@ class NameIndex:
     @classmethod
     def build(cls, store: Store, klass: URIRef) -> NameIndex:
         """One query for every ``schema:name`` and ``schema:alternateName`` of the things of ``klass``."""
-        rows = store.select(NAMES_QUERY, {"class": klass})
-        return cls.from_rows((row["c"], row["n"], row["p"] == SCHEMA.name) for row in rows)
+        primary = str(SCHEMA.name)
+        rows = store.select_values(NAMES_QUERY, ("c", "n", "p"), {"class": klass})
+        return cls.from_rows((iri, name, p == primary) for iri, name, p in rows)
 
     def __len__(self) -> int:
         return len(self._fallback_rank)

@@ -140,6 +140,18 @@ def test_unicode_and_language_tagged_literals_round_trip(store):
         assert store.ask("ASK { ?s <https://example.org/p> ?o }", {"o": value})
 
 
+def test_select_values_gives_the_lexical_values_and_none_when_unbound(store):
+    values = [Literal("Coöperatie ‘De Windvogel’ — 😀"), Literal("zorg\ncoöperatie", lang="nl"),
+              Literal("42", datatype=XSD.integer)]
+    store.add(G, [(URIRef(f"https://example.org/c{i}"), P, v) for i, v in enumerate(values)]
+              + [(URIRef("https://example.org/c0"), URIRef("https://example.org/q"), Literal("x"))])
+    query = ("SELECT ?s ?o ?x WHERE { ?s <https://example.org/p> ?o "
+             "OPTIONAL { ?s <https://example.org/q> ?x } FILTER(?s != ?not) }")
+    rows = store.select_values(query, ("s", "o", "x"), {"not": URIRef("https://example.org/c2")})
+    assert sorted(rows) == [("https://example.org/c0", str(values[0]), "x"),
+                            ("https://example.org/c1", "zorg\ncoöperatie", None)]
+
+
 def test_typed_literals_round_trip(store):
     values = [Literal("1984", datatype=XSD.gYear), Literal("42", datatype=XSD.integer),
               Literal("2001-05-01", datatype=XSD.date), Literal("2020-01-01T10:00:00Z", datatype=XSD.dateTime),

@@ -91,6 +91,11 @@ class OxigraphStore(Store):
             rows.append(row)
         return rows
 
+    def select_values(self, query: str, variables: tuple[str, ...],
+                      bindings: Bindings | None = None) -> list[tuple[str | None, ...]]:
+        return [tuple(None if (term := solution[v]) is None else term.value for v in variables)
+                for solution in self._query(query, bindings)]
+
     def ask(self, query: str, bindings: Bindings | None = None) -> bool:
         return bool(self._query(query, bindings))
 

@@ -322,6 +322,13 @@ class SparqlStore(Store):
         text = bind(query, bindings)
         return _rows(self._select_json(text, self._dataset(text)))
 
+    def select_values(self, query: str, variables: tuple[str, ...],
+                      bindings: Bindings | None = None) -> list[tuple[str | None, ...]]:
+        text = bind(query, bindings)
+        solutions = self._select_json(text, self._dataset(text)).get("results", {}).get("bindings", [])
+        return [tuple(None if (term := solution.get(v)) is None else term["value"] for v in variables)
+                for solution in solutions]
+
     def ask(self, query: str, bindings: Bindings | None = None) -> bool:
         text = bind(query, bindings)
         return bool(self._select_json(text, self._dataset(text)).get("boolean"))
