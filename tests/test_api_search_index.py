@@ -9,6 +9,7 @@ from rdflib import Literal, URIRef
 
 from api.app import create_app
 from api.services import search
+from registry import search_index
 from registry.search_index import NameIndex, NameIndexes, fold_name
 from registry.store.oxigraph import OxigraphStore
 from tests.fixtures.api.support import ADMIN_TOKEN, api_settings, fixture_store
@@ -77,7 +78,10 @@ def generated_store(count: int = 300, seed: int = 7) -> tuple[OxigraphStore, lis
     return store, names
 
 
-def test_same_as_regex_on_generated_names():
+@pytest.mark.parametrize("common", [False, True], ids=["jumping between occurrences", "testing every name"])
+def test_same_as_regex_on_generated_names(common, monkeypatch):
+    if common:  # every phrase counts as common: each name is tested on its own
+        monkeypatch.setattr(search_index, "JUMP_LIMIT", -1)
     store, names = generated_store()
     indexes = NameIndexes(store, SETTINGS.iris)
     rng = random.Random(11)
