@@ -27,6 +27,7 @@ from __future__ import annotations
 import threading
 import time
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterable
 from itertools import compress, repeat
 from operator import contains
@@ -99,6 +100,8 @@ class NameIndex:
             position += len(folded) + 1
         self._text = _SEPARATOR.join(parts)
         self._folded = parts
+        entries_of = Counter(self._owner)
+        self._sole = bytes(entries_of[thing] == 1 and rank is not None for thing, rank in zip(self._owner, self._rank))
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[str, str, bool]]) -> NameIndex:
@@ -126,13 +129,18 @@ class NameIndex:
         ranked = sorted(self._fallback_rank.items(), key=lambda item: item[1])
         return [self.iris[thing] for thing, _ in ranked]
 
-    def matches(self, text: str) -> dict[int, int]:
-        """Thing number → its sort rank, for every thing with a name containing the folded ``text``."""
+    def matching_ranks(self, text: str) -> list[int]:
+        """The sort rank of every thing with a name containing the folded ``text`` (one per thing)."""
         needle = fold_name(text)[:MAX_QUERY]
-        found: dict[int, int | None] = {}  # thing → entry of its smallest matching schema:name
         if not needle:
-            return found
-        for entry in self._entries_containing(needle):
+            return []
+        entries = list(self._entries_containing(needle))
+        # a thing's only name is its rank: mapped by C loops, as half the names may match
+        ranks = list(map(self._rank.__getitem__, compress(entries, map(self._sole.__getitem__, entries))))
+        found: dict[int, int | None] = {}  # thing → entry of its smallest matching schema:name
+        for entry in entries:
+            if self._sole[entry]:
+                continue
             thing = self._owner[entry]
             if self._rank[entry] is not None:
                 # LCASE(MIN(name)) over the matching schema:names, as the REGEX listing had it:
@@ -142,8 +150,9 @@ class NameIndex:
                     found[thing] = entry
             else:
                 found.setdefault(thing, None)
-        return {thing: (self._rank[entry] if entry is not None else self._fallback_rank[thing])
-                for thing, entry in found.items()}
+        ranks += [self._rank[entry] if entry is not None else self._fallback_rank[thing]
+                  for thing, entry in found.items()]
+        return ranks
 
     def _entries_containing(self, needle: str) -> Iterable[int]:
         """The names (entries) containing ``needle``. A rare phrase jumps from one occurrence in the
@@ -165,7 +174,7 @@ class NameIndex:
     def search(self, text: str) -> list[str]:
         """IRIs of the things whose names contain ``text``, in the listing's order (name, then IRI)."""
         owner, iris = self._owner_by_rank, self.iris
-        return [iris[owner[rank]] for rank in sorted(self.matches(text).values())]
+        return [iris[owner[rank]] for rank in sorted(self.matching_ranks(text))]
 
 
 class NameIndexes:

@@ -143,3 +143,40 @@ def test_the_http_search_uses_the_index(monkeypatch):
     r = client.get("/municipalities/GM9901/collectives", params={"q": "voorbeelddorp", "total": "true"})
     assert [i["id"] for i in r.json()["items"]] == ["c-fixture00004", "c-fixture00001"]
     assert calls == ["COÖPERATIE", "voorbeelddorp"]
+
+
+def _expected_order(rows, needle):
+    """What a search must give, computed the slow way: a thing with a schema:name matches by any of
+    its names; its place is its smallest matching schema:name as written (its smallest schema:name
+    when only an alternate name matched), in lower case, then its IRI."""
+    names: dict[str, list[tuple[str, bool]]] = {}
+    for iri, name, is_primary in rows:
+        names.setdefault(iri, []).append((name, is_primary))
+
+    def place(iri):
+        own = [n for n, is_primary in names[iri] if is_primary]
+        hits = [n for n in own if needle in fold_name(n)]
+        return (min(hits or own).lower(), iri)
+
+    matched = [iri for iri, pairs in names.items()
+               if any(p for _, p in pairs) and any(needle in fold_name(n) for n, _ in pairs)]
+    return sorted(matched, key=place)
+
+
+@pytest.mark.parametrize("jump_limit", [search_index.JUMP_LIMIT, -1], ids=["jumping", "testing every name"])
+def test_alternate_and_several_names_keep_the_listing_order(jump_limit, monkeypatch):
+    monkeypatch.setattr(search_index, "JUMP_LIMIT", jump_limit)
+    rng = random.Random(5)
+    rows = []
+    for number in range(400):
+        iri = f"https://example.org/c/{number:04d}"
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            rows.append((iri, " ".join(rng.choice(["Zon", "Wind", "Buurt", "zorg", "Coöperatie", "Øst"])
+                                       for _ in range(2)), True))
+        if rng.random() < 0.3:
+            rows.append((iri, rng.choice(["ZWB", "Buurtzorg", "øster"]), False))
+    rows.append(("https://example.org/c/only-alternate", "Zon Zon", False))  # no schema:name: left out
+    rng.shuffle(rows)
+    index = NameIndex.from_rows(rows)
+    for q in ("zon", "wind", "buurt", "zorg", "o", "oster", "zwb", "cooperatie zon", "nothing"):
+        assert index.search(q) == _expected_order(rows, fold_name(q)), q
