@@ -24,6 +24,7 @@ metadata graph) at most every few seconds.
 """
 from __future__ import annotations
 
+import heapq
 import threading
 import time
 from bisect import bisect_right
@@ -175,6 +176,12 @@ class NameIndex:
         """IRIs of the things whose names contain ``text``, in the listing's order (name, then IRI)."""
         owner, iris = self._owner_by_rank, self.iris
         return [iris[owner[rank]] for rank in sorted(self.matching_ranks(text))]
+
+    def page(self, text: str, offset: int, limit: int) -> tuple[list[str], int]:
+        """The IRIs at places ``offset``… of :meth:`search`, and how many matched (IRIs made for the page only)."""
+        ranks = self.matching_ranks(text)
+        wanted = heapq.nsmallest(offset + limit, ranks) if offset + limit < len(ranks) // 8 else sorted(ranks)
+        return [self.iris[self._owner_by_rank[rank]] for rank in wanted[offset:offset + limit]], len(ranks)
 
 
 class NameIndexes:

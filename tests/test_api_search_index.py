@@ -136,8 +136,8 @@ def test_the_http_search_uses_the_index(monkeypatch):
     app = create_app(SETTINGS, fixture_store())
     client = TestClient(app)
     calls = []
-    real = NameIndex.search
-    monkeypatch.setattr(NameIndex, "search", lambda self, text: calls.append(text) or real(self, text))
+    real = NameIndex.matching_ranks
+    monkeypatch.setattr(NameIndex, "matching_ranks", lambda self, text: calls.append(text) or real(self, text))
     body = client.get("/collectives", params={"q": "COÖPERATIE", "total": "true"}).json()
     assert [i["id"] for i in body["items"]] == ["c-fixture00001", "c-fixture00002"] and body["total"] == 2
     r = client.get("/municipalities/GM9901/collectives", params={"q": "voorbeelddorp", "total": "true"})
@@ -179,4 +179,7 @@ def test_alternate_and_several_names_keep_the_listing_order(jump_limit, monkeypa
     rng.shuffle(rows)
     index = NameIndex.from_rows(rows)
     for q in ("zon", "wind", "buurt", "zorg", "o", "oster", "zwb", "cooperatie zon", "nothing"):
-        assert index.search(q) == _expected_order(rows, fold_name(q)), q
+        expected = _expected_order(rows, fold_name(q))
+        assert index.search(q) == expected, q
+        for offset, limit in ((0, 5), (3, 5), (3, 200)):  # a few smallest, or all sorted
+            assert index.page(q, offset, limit) == (expected[offset:offset + limit], len(expected)), q

@@ -198,7 +198,9 @@ def _search_by_facets(store: Store, settings: Settings, request: SearchRequest, 
     chosen, merged = _facets(request, store, settings)
     sets = [facets.places(_property(predicate, iris), terms) for _, predicate, terms in chosen]
     text = _name_query(request)
-    if text:  # in the order of the matching names, as the name index gives them
+    if text and not sets:
+        page, total = names.index(klass).page(text, request.offset, request.limit)
+    elif text:  # in the order of the matching names, as the name index gives them
         place = facets.order.place
         ordered = [i for i in names.index(klass).search(text) if all(place.get(i, -1) in s for s in sets)]
         page, total = ordered[request.offset:request.offset + request.limit], len(ordered)
