@@ -35,7 +35,7 @@ def test_similarity_does_not_rest_on_generic_words():
 
 def _record(i, name, *, kvk=(), site=(), municipality=GRONINGEN, sector="energy", wikidata=()):
     rec = SourceRecord(iri=f"r{i}", source="s", topic=f"t{i}")
-    rec.name, rec.norm_name = name, normalise_name(name)
+    rec.norm_name = normalise_name(name)
     rec.kvk, rec.websites, rec.wikidata = frozenset(kvk), frozenset(site), frozenset(wikidata)
     rec.municipality, rec.sectors = municipality, frozenset({sector})
     return rec

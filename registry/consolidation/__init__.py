@@ -29,6 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Iterator
 
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF
@@ -42,7 +43,7 @@ from .decisions import Decisions, load_decisions, resolve_ref
 from .identity import Identity, assign_canonicals, identity_graph, read_identity
 from .matching import DEFAULT_THRESHOLD, Edge, candidate_edges, cluster
 from .merge import DEFAULT_SOURCE_PRIORITY, ClusterMerger, Conflict, MergeContext, fact_sources
-from .records import SourceRecord, municipality_successors, read_records
+from .records import SourceRecord, Spill, municipality_successors, read_records
 
 __all__ = ["consolidate", "ConsolidationReport", "conflicts", "conflicts_query", "fact_sources",
            "identity_graph", "DEFAULT_SOURCE_PRIORITY"]
@@ -126,7 +127,30 @@ def _consolidate(store, iris, decisions_path, source_priority, threshold, today,
 
     decisions = load_decisions(decisions_path)
     successors, provinces = municipality_successors(store, iris)
-    records = read_records(store, iris, successors)
+    # The records' facts wait in a spill file until their cluster is merged; the spill file
+    # and the merged graph's file share one temporary folder, removed whatever happens.
+    with tempfile.TemporaryDirectory(prefix="consolidated-") as tmp, Spill(tmp) as spill:
+        path = Path(tmp) / "consolidated.nt"
+        redirects = _merge(store, iris, decisions, successors, provinces, source_priority, threshold, today,
+                           registry_sources, spill, path, report, lap)
+        # the records and clusters are gone by now: the store's load gets the memory
+        store.replace_graph(iris.consolidated_graph, path, "nt")
+        path.unlink()
+        path = Path(tmp) / "identity.nt"
+        with path.open("w", encoding="utf-8") as out:
+            for record, canonical in sorted(report.canonical_of.items()):
+                out.write(f"<{record}> <{FOAF.primaryTopic}> <{canonical}> .\n")
+            for old, new in sorted(redirects.items()):
+                out.write(f"<{old}> <{DCTERMS.isReplacedBy}> <{new}> .\n")
+        store.replace_graph(identity_graph(iris), path, "nt")
+        lap("write")
+    return report
+
+
+def _merge(store, iris, decisions, successors, provinces, source_priority, threshold, today, registry_sources,
+           spill: Spill, path: Path, report: ConsolidationReport, lap) -> dict[str, str]:
+    """Read, match and merge into the N-Triples file ``path``; fills ``report``, returns the redirects."""
+    records = read_records(store, iris, successors, spill=spill)
     previous = read_identity(store, iris)
     report.records = len(records)
     lap("read")
@@ -135,8 +159,10 @@ def _consolidate(store, iris, decisions_path, source_priority, threshold, today,
     edges = candidate_edges(records, threshold)
     same_edges, different = _curated(decisions, iris, records, index, previous, report.warnings)
     clustering = cluster(records, same_edges + edges, different)
+    del edges, same_edges
     groups = sorted(clustering.clusters(), key=lambda g: min(records[i].age_key for i in g))
     clusters = [[records[i] for i in g] for g in groups]
+    del groups
     lap("match")
 
     assignment = assign_canonicals(clusters, previous, iris)
@@ -145,35 +171,29 @@ def _consolidate(store, iris, decisions_path, source_priority, threshold, today,
     ctx = MergeContext(iris, tuple(source_priority or DEFAULT_SOURCE_PRIORITY), successors, provinces)
     ctx.topic_canonical = {rec.topic: canonical_of[rec.iri] for rec in records}
     stages: Counter = Counter()
-    with tempfile.TemporaryDirectory(prefix="consolidated-") as folder:
-        # written as it is merged, one collective at a time, and loaded from the file
-        path = Path(folder) / "consolidated.nt"
-        with path.open("w", encoding="utf-8") as out:
-            for k, members in enumerate(clusters):
-                canonical = assignment.canonical[k]
-                for rec in members:
-                    rec.unpack()
-                merger = ClusterMerger(ctx, canonical, members, overrides.get(canonical))
-                lines = merger.merge()
-                for rec in members:
-                    rec.release()
-                report.conflicts += merger.conflicts
-                lifecycle = derive(merger.life, iris, today, registry_sources)
-                lines += lifecycle_triples(lifecycle, iris)
-                out.write("\n".join(lines) + "\n")
-                stages[lifecycle.stage] += 1
-                if any(rec.is_network for rec in members):
-                    report.networks += 1
-                else:
-                    report.collectives += 1
-            for line in _decision_triples(iris, records, clustering.accepted, canonical_of, decisions, different):
-                out.write(line + "\n")
-        lap("merge")
-        store.replace_graph(iris.consolidated_graph, path, "nt")
-    identity_lines = [f"<{rec}> <{FOAF.primaryTopic}> <{c}> ." for rec, c in sorted(canonical_of.items())]
-    identity_lines += [f"<{old}> <{DCTERMS.isReplacedBy}> <{new}> ." for old, new in sorted(assignment.redirects.items())]
-    store.replace_graph(identity_graph(iris), ("\n".join(identity_lines) + "\n").encode("utf-8"), "nt")
-    lap("write")
+    # written as it is merged, one collective at a time, and loaded from the file
+    with path.open("w", encoding="utf-8") as out:
+        for k, members in enumerate(clusters):
+            canonical = assignment.canonical[k]
+            for rec in members:
+                rec.unpack(spill)
+            merger = ClusterMerger(ctx, canonical, members, overrides.get(canonical))
+            lines = merger.merge()
+            for rec in members:
+                rec.release()
+            report.conflicts += merger.conflicts
+            lifecycle = derive(merger.life, iris, today, registry_sources)
+            lines += lifecycle_triples(lifecycle, iris)
+            out.write("\n".join(lines) + "\n")
+            stages[lifecycle.stage] += 1
+            if any(rec.is_network for rec in members):
+                report.networks += 1
+            else:
+                report.collectives += 1
+        for line in _decision_triples(iris, records, clustering.accepted, canonical_of, decisions, different):
+            out.write(line + "\n")
+    spill.close()  # every record is merged: the spilled facts are not needed any more
+    lap("merge")
 
     report.clusters = len(clusters)
     report.decisions_by_rule = dict(sorted(Counter(e.rule for e in clustering.accepted).items()))
@@ -182,7 +202,7 @@ def _consolidate(store, iris, decisions_path, source_priority, threshold, today,
     report.redirects = len(assignment.redirects)
     report.stages = dict(sorted(stages.items()))
     report.canonical_of = canonical_of
-    return report
+    return assignment.redirects
 
 
 def _curated(decisions: Decisions, iris, records, index, previous, warnings) -> tuple[list[Edge], list[list[set[int]]]]:
@@ -220,26 +240,24 @@ def _value_overrides(decisions: Decisions, iris, records, index, previous, canon
 
 def _decision_triples(iris: RegistryIRIs, records: list[SourceRecord], accepted: list[Edge],
                       canonical_of: dict[str, str], decisions: Decisions,
-                      different: list[list[set[int]]]) -> list[str]:
+                      different: list[list[set[int]]]) -> Iterator[str]:
     cc = iris.CC
-    lines = []
     for edge in accepted:
         a, b = sorted((records[edge.a].iri, records[edge.b].iri))
         d = _match_iri(iris, edge.rule, a, b)
-        lines += [f"<{d}> <{RDF.type}> <{cc.MatchDecision}> .",
-                  f'<{d}> <{cc.matchRule}> "{edge.rule}" .',
-                  f'<{d}> <{cc.matchScore}> "{edge.score:.4f}"^^<http://www.w3.org/2001/XMLSchema#decimal> .',
-                  f"<{d}> <{cc.matchedRecord}> <{a}> .", f"<{d}> <{cc.matchedRecord}> <{b}> .",
-                  f"<{d}> <{cc.matchedCollective}> <{canonical_of[a]}> ."]
+        yield from (f"<{d}> <{RDF.type}> <{cc.MatchDecision}> .",
+                    f'<{d}> <{cc.matchRule}> "{edge.rule}" .',
+                    f'<{d}> <{cc.matchScore}> "{edge.score:.4f}"^^<http://www.w3.org/2001/XMLSchema#decimal> .',
+                    f"<{d}> <{cc.matchedRecord}> <{a}> .", f"<{d}> <{cc.matchedRecord}> <{b}> .",
+                    f"<{d}> <{cc.matchedCollective}> <{canonical_of[a]}> .")
     for groups in different:
         members = sorted(records[i].iri for g in groups for i in g)
         if len(members) < 2:
             continue
         d = _match_iri(iris, "curated-different", *members)
-        lines += [f"<{d}> <{RDF.type}> <{cc.MatchDecision}> .", f'<{d}> <{cc.matchRule}> "curated-different" .',
-                  f'<{d}> <{cc.matchScore}> "1.0000"^^<http://www.w3.org/2001/XMLSchema#decimal> .']
-        lines += [f"<{d}> <{cc.matchedRecord}> <{m}> ." for m in members]
-    return lines
+        yield from (f"<{d}> <{RDF.type}> <{cc.MatchDecision}> .", f'<{d}> <{cc.matchRule}> "curated-different" .',
+                    f'<{d}> <{cc.matchScore}> "1.0000"^^<http://www.w3.org/2001/XMLSchema#decimal> .')
+        yield from (f"<{d}> <{cc.matchedRecord}> <{m}> ." for m in members)
 
 
 CONFLICTS_QUERY = """PREFIX cc: <{cc}>
