@@ -71,3 +71,35 @@ def test_a_big_graph_is_bulk_loaded_and_an_unfinished_load_is_dropped_on_open(tm
     store.flush()
     del store
     assert OxigraphStore(tmp_path / "store").graphs() == [G]
+
+
+def test_a_big_graph_loads_in_chunks_and_blank_nodes_keep_their_links_across_them(tmp_path, monkeypatch):
+    from registry.store import oxigraph
+    monkeypatch.setattr(oxigraph, "BULK_LOAD_BYTES", 1000)
+    monkeypatch.setattr(oxigraph, "BULK_CHUNK", 7)
+    store = OxigraphStore(tmp_path / "store")
+    store.replace_graph(G, lines(range(100)))
+    assert store.triple_count(G) == 100
+    # a blank node named in the first chunk and described in the last
+    linked = (b'<https://example.org/c> <https://example.org/address> _:a .\n' + lines(range(30))
+              + b'_:a <https://example.org/postcode> "1234AB" .\n')
+    store.replace_graph(URIRef("https://example.org/graph/b"), linked)
+    rows = store.select("SELECT ?pc WHERE { <https://example.org/c> <https://example.org/address> ?a . "
+                        "?a <https://example.org/postcode> ?pc }")
+    assert [str(r["pc"]) for r in rows] == ["1234AB"]
+    # a syntax error in a later chunk leaves no half graph
+    broken = URIRef("https://example.org/graph/c")
+    try:
+        store.replace_graph(broken, lines(range(50)) + b'<https://example.org/x> <https://example.org/p> "broken')
+    except oxigraph.StoreError:
+        pass
+    assert broken not in store.graphs()
+
+
+def test_finding_a_needle_across_read_blocks():
+    import io
+    from registry.store.oxigraph import _contains
+    data = io.BytesIO(b"abc_" + b":def")
+    data.seek(1)
+    assert _contains(data, b"_:", block=4) and data.tell() == 1
+    assert not _contains(io.BytesIO(b"a_b:c_"), b"_:", block=2)
