@@ -47,7 +47,7 @@ _ACCENT_CLASSES = {
 _TO_BASE = str.maketrans({accented: base for base, group in _ACCENT_CLASSES.items() for accented in group})
 _SEPARATOR = "\x00"  # between names in the joined text: a phrase never spans two names
 MAX_QUERY = 200
-JUMP_LIMIT = 5000  # occurrences of a phrase up to which matches() jumps between them
+JUMP_LIMIT = 5000  # names containing a phrase up to which a search jumps between them
 
 NAMES_QUERY = """SELECT ?c ?p ?n WHERE {
   ?c a ?class ; ?p ?n .
@@ -160,11 +160,11 @@ class NameIndex:
         joined text to the next; a common one (a word in half the names: 600 ms that way at 1M
         collectives) is tested against every name by C loops (~100 ms at 1M, whatever it matches)."""
         haystack, starts = self._text, self._starts
-        if haystack.count(needle) > JUMP_LIMIT:
-            return compress(range(len(self._folded)), map(contains, self._folded, repeat(needle)))
         entries = []
         position = haystack.find(needle)
         while position != -1:
+            if len(entries) > JUMP_LIMIT:  # a common phrase: test every name instead
+                return compress(range(len(self._folded)), map(contains, self._folded, repeat(needle)))
             entry = bisect_right(starts, position) - 1
             entries.append(entry)
             if entry + 1 >= len(starts):
