@@ -1,46 +1,65 @@
-"""Precomputed trend counts: per year and per value of one dimension, refreshed by the build.
+"""Precomputed trend counts: per year, for the whole registry and per value of one or two dimensions.
 
 The yearly trends of ``registry.trends`` count every collective of the consolidated graph on each
 call (at 1M collectives: seconds to minutes). After each consolidation the build calls
-:func:`refresh`, which runs one GROUP BY query per dimension (seven in all; ~18 s at 100k
-collectives on the embedded store) and writes the counts into the summary graph
-(``{base}graph/summary``), for the whole registry and for each value of each dimension
-(``registry.trends.DIMENSIONS``; ``"unknown"`` for collectives without one), per year:
+:func:`refresh`: plain queries for the collectives, their founding and dissolution years and their
+values of each dimension (``registry.trends.DIMENSIONS``; ``"unknown"`` when one has none), read as
+text and counted in Python (collectives by number), then written to the summary graph
+(``{base}graph/summary``).
 
-``foundings``    collectives with a founding event in the year (what the ``flows`` query counts)
-``dissolutions`` collectives with a dissolution event in the year
-``entered``      collectives whose earliest founding year is the year
-``left``         founded collectives with a dissolution, counted in their latest dissolution year
-                 (or their earliest founding year, when that is later)
+A *group* is the whole registry (``sum:dimension "all"``), a value of one dimension
+(``"sector" ; sum:sector <…>``) or a value of each of two (``"sector|province" ; sum:sector <…> ;
+sum:province <…>``; not a municipality with a sector, type or legal form: see ``NOT_HELD``); a
+collective with two sectors is in both sectors' groups. A group has a *cell* per year (``sum:group``,
+``sum:year``); a group with the same collectives as a group of one dimension less (a province and
+one of its municipalities: the municipality's) has no cells of its own, those cells name it too:
 
-so that the ``active`` count at the end of year Y, Σ entered(≤ Y) − Σ left(≤ Y), is what the
-on-the-fly query counts (founded in or before Y, and no dissolution or one after Y), and per
-municipality the number of collectives (the ``municipalities`` metric).
+``sum:foundings``     collectives with a founding event in the year (what the ``flows`` query counts)
+``sum:dissolutions``  collectives with a dissolution event in the year
+``sum:activeChange``  entered − left: those whose earliest founding year is the year, less founded
+                      ones whose latest dissolution year (or earliest founding year, when later) is it
 
-``registry.trends`` answers from the summary when a figure needs at most one dimension — none,
-one ``by``, or one filter (several values of a filter only for a dimension in which no collective
-has two values) — and the summary is current; other figures are computed on the fly. The query
-shown with a figure (``--show-query``, the API's ``query``) is then the SELECT over the summary graph
-that made it.
+so that Σ activeChange(≤ Y) is the on-the-fly ``active`` count at the end of year Y (founded in or
+before Y, and no dissolution or one after Y). Municipality groups hold ``sum:collectives`` (the
+``municipalities`` metric).
 
-Current means made from the consolidated graph as it is: :func:`refresh` writes a random token
-into both graphs (one triple about the graph itself in each), and consolidation replaces the
-consolidated graph whole, which drops the token there. A summary whose token the consolidated graph does not hold is ignored.
+``registry.trends`` answers from the summary (when it is current) a figure whose dimensions (``by``
+and filters together, none twice) are those of groups it holds (``sum:groups``); a filter with
+several values only for a dimension in which no collective has two values (``sum:singleValued``):
+adding up the values' counts would count such a collective twice. Other figures are computed on
+the fly. The query shown with a figure (``--show-query``, the API's ``query``) is then the SELECT
+over the summary graph that made it; it names the filter values first, so that it reads only
+their groups.
+
+Current means made by this version (``sum:version``) from the consolidated graph as it is:
+:func:`refresh` writes a random token into both graphs (one triple about the graph itself in
+each), and consolidation replaces the consolidated graph whole, which drops the token there. A
+summary whose token the consolidated graph does not hold is ignored.
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import re
 import uuid
+from array import array
+from collections import Counter
 from datetime import date
+from itertools import combinations
 
-from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib import Literal, Namespace, URIRef
 
 from .namespaces import RegistryIRIs
 from .sparql_text import values_block
 from .store import Store
 
 METRICS = ("active", "flows", "municipalities")
+VERSION = 2  # of the summary graph's shape; a summary of another version is ignored
+UNKNOWN = Literal("unknown")
+# groups not held: a municipality with a sector, collective type or legal form (nearly a cell per
+# collective and year at 100k: 1.0M triples instead of 0.22M); a figure for one municipality is quick
+# on the fly (its collectives are joined first)
+NOT_HELD = ("sector|municipality", "collective-type|municipality", "legal-form|municipality")
 
 
 def namespace(iris: RegistryIRIs) -> Namespace:
@@ -58,12 +77,14 @@ def _params(iris: RegistryIRIs) -> dict:
             "dissolution": iris.concept("event-type", "dissolution")}
 
 
-def _dimension_pattern(name: str, iris: RegistryIRIs) -> str:
+def group_name(dimensions) -> str:
+    """``sum:dimension`` of the groups of these dimensions, in ``DIMENSIONS`` order.
+
+    >>> group_name(["province", "sector"]), group_name([])
+    ('sector|province', 'all')
+    """
     from .trends import DIMENSIONS
-    if name == "all":
-        return '  BIND("all" AS ?value)'
-    return (f"  OPTIONAL {{ GRAPH <{iris.consolidated_graph}> {{ ?c {DIMENSIONS[name][0]} ?dimValue }} }}\n"
-            '  BIND(COALESCE(?dimValue, "unknown") AS ?value)')
+    return "|".join(d for d in DIMENSIONS if d in dimensions) or "all"
 
 
 _PREFIXES = """PREFIX cc: <{cc}>
@@ -72,21 +93,23 @@ PREFIX org: <http://www.w3.org/ns/org#>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 """
 
-# one query per dimension: per value, how many collectives have each set of founding and dissolution
-# years ("f2010 d2015"; a "?" marks a year that is not a canonical xsd:integer)
-_COUNTS = _PREFIXES + """SELECT ?value ?events (COUNT(?c) AS ?n) WHERE {{
-  {{ SELECT ?c (GROUP_CONCAT(DISTINCT ?token; SEPARATOR=" ") AS ?events) WHERE {{
-      GRAPH <{consolidated}> {{
-        ?c a cc:CitizenCollective .
-        OPTIONAL {{ ?c cc:lifecycleEvent ?event . ?event cc:eventType ?kind ; cc:eventYear ?year
-                   FILTER(?kind IN (<{founding}>, <{dissolution}>))
-                   BIND(CONCAT(IF(?kind = <{founding}>, "f", "d"), STR(?year),
-                               IF(DATATYPE(?year) = xsd:integer && STR(xsd:integer(?year)) = STR(?year), "", "?"))
-                        AS ?token) }}
-      }}
-    }} GROUP BY ?c }}
-DIMENSION
-}} GROUP BY ?value ?events"""
+_COLLECTIVES = _PREFIXES + """SELECT ?c WHERE {{ GRAPH <{consolidated}> {{ ?c a cc:CitizenCollective }} }}"""
+
+# the founding and dissolution years of collectives and anything else, a row each ("f2010", "d2015";
+# a "?" marks a year that is not a canonical xsd:integer); no GROUP BY ?c (1M groups held in memory)
+_EVENTS = _PREFIXES + """SELECT ?c ?token WHERE {{
+  GRAPH <{consolidated}> {{
+    VALUES (?kind ?k) {{ (<{founding}> "f") (<{dissolution}> "d") }}
+    ?event cc:eventType ?kind ; cc:eventYear ?year . ?c cc:lifecycleEvent ?event .
+    BIND(CONCAT(?k, STR(?year), IF(DATATYPE(?year) = xsd:integer && STR(xsd:integer(?year)) = STR(?year), "", "?"))
+         AS ?token)
+  }}
+}}"""
+
+# one dimension's values, of collectives and anything else; ?other: not an IRI (read again as a term)
+_VALUES = _PREFIXES + """SELECT ?c ?value ?other WHERE {{
+  GRAPH <{consolidated}> {{ ?c {path} ?value BIND(IF(isIRI(?value), "", "1") AS ?other) {test} }}
+}}"""
 
 _CURRENT = """ASK {{ GRAPH <{consolidated}> {{ <{consolidated}> <{sum}token> ?token }}
        GRAPH <{summary}> {{ <{summary}> <{sum}token> ?token }} }}"""
@@ -94,84 +117,198 @@ _CURRENT = """ASK {{ GRAPH <{consolidated}> {{ <{consolidated}> <{sum}token> ?to
 _HEADER = """SELECT ?p ?o WHERE {{ GRAPH <{summary}> {{ <{summary}> ?p ?o }} }}"""
 
 
-def _query(template: str, iris: RegistryIRIs, dimension: str) -> str:
-    return template.format(**_params(iris)).replace("DIMENSION", _dimension_pattern(dimension, iris))
+class _Profiles:
+    """The collectives (IRI → number) and for each the number of its set of event tokens (its profile)."""
 
+    def __init__(self, collectives):
+        self.number: dict[str, int] = {}
+        for c, in collectives:
+            self.number.setdefault(c, len(self.number))
+        self.profile = array("i", bytes(4 * len(self.number)))  # 0: no events
+        self.integer_years, self.years = True, [[]]
 
-def _year(value: int) -> Literal:
-    return Literal(value, datatype=XSD.integer)
+    def read(self, events) -> None:
+        """Take in the (collective, token) rows, once, in any order."""
+        tokens: list[tuple] = [()]  # profile → its tokens
+        ids: dict[tuple, int] = {(): 0}
+        added: dict[tuple, int] = {}  # (profile, token) → profile
+        for c, token in events:
+            c = self.number.get(c)
+            if c is None:  # not a collective
+                continue
+            profile = added.get((self.profile[c], token))
+            if profile is None:
+                more = tuple(sorted({*tokens[self.profile[c]], token}))
+                profile = added[(self.profile[c], token)] = ids.setdefault(more, len(tokens))
+                if profile == len(tokens):
+                    tokens.append(more)
+            self.profile[c] = profile
+        self.integer_years = not any(t.endswith("?") for profile in tokens for t in profile)
+        self.years = [self._years(profile) for profile in tokens]  # profile → [(year, f, d, change)]
 
-
-def _cells(rows) -> tuple[dict, bool]:
-    """(value, year or None) → counts, from the rows of the counts query; and whether every year
-    was a canonical integer (else the active figures would compare differently from the query's)."""
-    cells: dict[tuple, dict[str, int]] = {}
-    integer_years = True
-
-    def count(value, year, name, n):
-        cell = cells.setdefault((value, year), {})
-        cell[name] = cell.get(name, 0) + n
-
-    for row in rows:
-        value, n = row["value"], int(row["n"])
-        count(value, None, "collectives", n)
-        tokens = str(row.get("events", "")).split()
+    @staticmethod
+    def _years(tokens) -> list[tuple[int, int, int, int]]:
         if any(t.endswith("?") for t in tokens):
-            integer_years = False
-            continue
+            return []
         founded = {int(t[1:]) for t in tokens if t[0] == "f"}
         dissolved = {int(t[1:]) for t in tokens if t[0] == "d"}
+        cells = {y: [0, 0, 0] for y in founded | dissolved}
         for year in founded:
-            count(value, _year(year), "foundings", n)
+            cells[year][0] = 1
         for year in dissolved:
-            count(value, _year(year), "dissolutions", n)
+            cells[year][1] = 1
         if founded:
-            count(value, _year(min(founded)), "entered", n)
+            cells[min(founded)][2] += 1
             if dissolved:
-                count(value, _year(max(min(founded), max(dissolved))), "left", n)
-    return cells, integer_years
+                cells[max(min(founded), max(dissolved))][2] -= 1
+        return [(year, *counts) for year, counts in sorted(cells.items())]
+
+
+class _Values:
+    """One dimension's values (numbers of ``terms``; 0: ``"unknown"``) per collective: the first in
+    ``first``, any others in ``more``. From (collective, value, other) rows, and (collective, value)
+    rows of terms for the values that are not IRIs (``other``)."""
+
+    def __init__(self, rows, others, number: dict[str, int]):
+        ids = {UNKNOWN: 0}
+        texts: dict[str, int] = {}
+        first = array("i", [-1]) * len(number)
+        more: dict[int, list[int]] = {}
+
+        def add(c: int, value: int) -> None:
+            if first[c] < 0:
+                first[c] = value
+            elif value != first[c] and value not in more.get(c, ()):
+                more.setdefault(c, []).append(value)
+
+        for c, text, other in rows:
+            c = number.get(c)
+            if c is not None and not other:  # a collective, and an IRI
+                value = texts.get(text)
+                if value is None:
+                    value = texts[text] = ids.setdefault(URIRef(text), len(ids))
+                add(c, value)
+        for row in others:
+            c = number.get(str(row["c"]))
+            if c is not None:
+                add(c, ids.setdefault(row["value"], len(ids)))
+        for c, value in enumerate(first):
+            if value < 0:
+                first[c] = 0
+        self.terms, self.first, self.more = list(ids), first, more
+
+    def of(self, c: int) -> list[int]:
+        return [self.first[c], *self.more.get(c, ())]
+
+
+def _groups(profiles: _Profiles, dimensions: list[_Values]) -> Counter:
+    """(value number per dimension…, profile) → collectives."""
+    profile = profiles.profile
+    if not dimensions:
+        return Counter((p,) for p in profile)
+    counts = Counter(zip(*(d.first for d in dimensions), profile))
+    several = set().union(*(d.more for d in dimensions))
+    for c in several:
+        firsts = tuple(d.first[c] for d in dimensions)
+        combos = [(a,) for a in dimensions[0].of(c)]
+        for d in dimensions[1:]:
+            combos = [(*combo, b) for combo in combos for b in d.of(c)]
+        for combo in combos:
+            if combo != firsts:
+                counts[(*combo, profile[c])] += 1
+    return counts
+
+
+def _cells(profiles: _Profiles, values: list[_Values]) -> tuple[dict, Counter]:
+    """values → year → [foundings, dissolutions, activeChange], and values → collectives, for one
+    set of dimensions."""
+    cells: dict[tuple, dict[int, list[int]]] = {}
+    totals: Counter = Counter()
+    for key, n in _groups(profiles, values).items():
+        group = key[:-1]
+        totals[group] += n
+        for year, f, d, change in profiles.years[key[-1]] if profiles.integer_years else ():
+            cell = cells.setdefault(group, {}).get(year)
+            if cell is None:
+                cell = cells[group][year] = [0, 0, 0]
+            cell[0] += f * n
+            cell[1] += d * n
+            cell[2] += change * n
+    return cells, totals
+
+
+def _read(store: Store, iris: RegistryIRIs) -> tuple[_Profiles, dict[str, _Values]]:
+    """The collectives, their event years and their values of each dimension (one query each), as
+    text: for a million rows rdflib terms cost more than the queries."""
+    from .trends import DIMENSIONS
+    params = _params(iris)
+    profiles = _Profiles(store.select_values(_COLLECTIVES.format(**params), ("c",)))
+    profiles.read(store.select_values(_EVENTS.format(**params), ("c", "token")))
+    values = {}
+    for dimension, (path, _) in DIMENSIONS.items():
+        rows = store.select_values(_VALUES.format(**params, path=path, test=""), ("c", "value", "other"))
+        others = store.select(_VALUES.format(**params, path=path, test="FILTER(!isIRI(?value))")) \
+            if any(other for _, _, other in rows) else []
+        values[dimension] = _Values(rows, others, profiles.number)
+        del rows
+    del profiles.number  # the largest part of the memory used
+    return profiles, values
 
 
 def refresh(store: Store, iris: RegistryIRIs) -> dict:
-    """Count (one query per dimension) and replace the summary graph; returns the rows per dimension."""
+    """Count and replace the summary graph; returns the number of cells written per ``sum:dimension``."""
     from .trends import DIMENSIONS, first_year
     S = namespace(iris)
     graph_iri = summary_graph(iris)
-    graph = Graph()
-    token = Literal(uuid.uuid4().hex)
-    graph.add((graph_iri, S.token, token))
-    counted: dict[str, int] = {}
-    integer_years, collectives = True, None
-    for dimension in ("all", *DIMENSIONS):
-        cells, integers = _cells(store.select(_query(_COUNTS, iris, dimension)))
-        integer_years = integer_years and integers
-        pairs = sum(c.get("collectives", 0) for (_, year), c in cells.items() if year is None)
-        if dimension == "all":
-            collectives = pairs
-        elif pairs == collectives:  # one value (or none) per collective: counts of several values add up
-            graph.add((graph_iri, S.singleValued, Literal(dimension)))
-        for number, ((value, year), counts) in enumerate(sorted(cells.items(), key=lambda c: str(c[0]))):
-            if year is None and dimension != "municipality":
-                continue  # totals serve the municipalities metric only
-            node = URIRef(f"{graph_iri}#{dimension}-{number}")
-            graph.add((node, S.dimension, Literal(dimension)))
-            if dimension != "all":
-                graph.add((node, S.value, value))
-            if year is None:
-                graph.add((node, S.collectives, Literal(counts["collectives"], datatype=XSD.integer)))
-                continue
-            graph.add((node, S.year, year))
-            for name in ("foundings", "dissolutions", "entered", "left"):
-                graph.add((node, S[name], Literal(counts.get(name, 0), datatype=XSD.integer)))
-        counted[dimension] = len(cells)
+    profiles, values = _read(store, iris)
+    out = io.BytesIO()
+
+    def write(line: str) -> None:
+        out.write(line.encode("utf-8") + b"\n")
+
+    token, head = Literal(uuid.uuid4().hex), f"<{graph_iri}>"
+    write(f"@prefix sum: <{S}> .\n@prefix row: <{graph_iri}#> .")
+    write(f"{head} a sum:Summary ; sum:version {VERSION} ; sum:token {token.n3()} .")
+    for dimension, found in values.items():
+        if not found.more:  # one value (or none) per collective: counts of several values add up
+            write(f'{head} sum:singleValued "{dimension}" .')
     for metric in METRICS:
-        if metric == "municipalities" or integer_years:
-            graph.add((graph_iri, S.metric, Literal(metric)))
+        if metric == "municipalities" or profiles.integer_years:
+            write(f'{head} sum:metric "{metric}" .')
     first = first_year(store, iris)
     if first is not None:
-        graph.add((graph_iri, S.firstYear, Literal(first, datatype=XSD.integer)))
-    graph.add((graph_iri, RDF.type, S.Summary))
-    store.replace_graph(graph_iri, graph)
+        write(f"{head} sum:firstYear {int(first)} .")
+
+    counted: dict[str, int] = {}  # cells written per sum:dimension
+    owners: dict[tuple, tuple[int, str]] = {}  # (dimensions, values) → (collectives, node its cells are named after)
+    years: dict[str, list[int]] = {}  # such a node → the years of its cells
+    for size in (0, 1, 2):
+        for names in combinations(DIMENSIONS, size):
+            name = group_name(names)
+            if name in NOT_HELD:
+                continue
+            write(f'{head} sum:groups "{name}" .')
+            cells, totals = _cells(profiles, [values[d] for d in names])
+            counted[name] = 0
+            for group in sorted(totals if name == "municipality" else cells):
+                terms = [values[d].terms[v] for d, v in zip(names, group)]
+                node = _node(name, terms)
+                write(f'{node} sum:dimension "{name}"' + "".join(f" ; sum:{d} {t.n3()}" for d, t in zip(names, terms))
+                      + (f" ; sum:collectives {totals[group]} ." if name == "municipality" else " ."))
+                owner = _same_collectives(names, group, totals[group], owners)
+                owners[(names, group)] = (totals[group], owner or node)
+                if owner is not None:  # the cells of the same collectives name this group too
+                    for year in years[owner]:
+                        write(f"{owner}-{year} sum:group {node} .")
+                    continue
+                years[node] = sorted(cells.get(group, ()))
+                counted[name] += len(years[node])
+                for year in years[node]:
+                    f, d, change = cells[group][year]
+                    write(f"{node}-{year} sum:group {node} ; sum:year {year} ; "
+                          f"sum:foundings {f} ; sum:dissolutions {d} ; sum:activeChange {change} .")
+    store.replace_graph(graph_iri, out.getvalue(), "ttl")
+    out.close()
     consolidated = f"<{iris.consolidated_graph}>"
     store.update(f"DELETE {{ GRAPH {consolidated} {{ {consolidated} <{S.token}> ?t }} }} "
                  f"WHERE {{ GRAPH {consolidated} {{ {consolidated} <{S.token}> ?t }} }}")
@@ -179,21 +316,42 @@ def refresh(store: Store, iris: RegistryIRIs) -> dict:
     return counted
 
 
+def _node(name: str, terms) -> str:
+    """A group's node, named from its dimensions and values: the same in the next summary, so that
+    replacing the summary graph writes only the counts that changed."""
+    key = hashlib.blake2b("|".join([name, *(t.n3() for t in terms)]).encode("utf-8"), digest_size=8)
+    return f"row:g{key.hexdigest()}"
+
+
+def _same_collectives(names: tuple, group: tuple, collectives: int, owners: dict) -> str | None:
+    """The node the cells of a group of one dimension less with as many collectives are named after:
+    the same collectives (one in a group is in each group of fewer of its values), so the same cells."""
+    for i in range(len(names)):
+        fewer = owners.get((names[:i] + names[i + 1:], group[:i] + group[i + 1:]))
+        if fewer is not None and fewer[0] == collectives:
+            return fewer[1]
+    return None
+
+
 def header(store: Store, iris: RegistryIRIs) -> dict | None:
-    """The current summary's metrics, single-valued dimensions and first year; None when there is
-    no summary or it was made from another consolidated graph."""
+    """The current summary's metrics, groups held, single-valued dimensions and first year; None when
+    there is no summary, it was made from another consolidated graph or is of another version."""
     if not store.ask(_CURRENT.format(**_params(iris))):
         return None
     S = namespace(iris)
-    found = {"metrics": set(), "single_valued": set(), "first_year": None}
+    found = {"metrics": set(), "single_valued": set(), "groups": set(), "first_year": None, "version": None}
     for row in store.select(_HEADER.format(**_params(iris))):
         if row["p"] == S.metric:
             found["metrics"].add(str(row["o"]))
         elif row["p"] == S.singleValued:
             found["single_valued"].add(str(row["o"]))
+        elif row["p"] == S.groups:
+            found["groups"].add(str(row["o"]))
         elif row["p"] == S.firstYear:
             found["first_year"] = int(row["o"])
-    return found
+        elif row["p"] == S.version:
+            found["version"] = int(row["o"])
+    return found if found["version"] == VERSION else None
 
 
 _SUMMARY_HEAD = """# from the counts precomputed after consolidation in <{summary}>
@@ -203,23 +361,28 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
 
 _SUMMARY_BODY = {
-    "active": """# collectives active at the end of each year: founded in or before it (earliest founding year),
-# less those dissolved in or before it (latest dissolution year, or founding year when later)
-SELECT ?year {dims} (SUM(?entered - ?left) AS ?active) WHERE {{
+    "active": """# collectives active at the end of each year: the changes in the active count up to it (entered
+# in the earliest founding year; left in the latest dissolution year, or the founding year when later)
+SELECT ?year {dims} (SUM(?change) AS ?active) WHERE {{
   {years}
-  GRAPH <{summary}> {{ ?row sum:dimension "{dimension}" ;{value} sum:year ?y ; sum:entered ?entered ; sum:left ?left . }}
-  {restrict}FILTER(?y <= ?year)
-}} GROUP BY ?year {dims} HAVING (SUM(?entered - ?left) > 0) ORDER BY ?year {dims}""",
+  GRAPH <{summary}> {{
+{group}    ?cell sum:group ?group ; sum:year ?y ; sum:activeChange ?change .
+  }}
+  FILTER(?y <= ?year)
+}} GROUP BY ?year {dims} HAVING (SUM(?change) > 0) ORDER BY ?year {dims}""",
 
     "flows": """# foundings, dissolutions and net growth per year
 SELECT ?year {dims} (SUM(?f) AS ?foundings) (SUM(?d) AS ?dissolutions) ((SUM(?f) - SUM(?d)) AS ?net) WHERE {{
-  GRAPH <{summary}> {{ ?row sum:dimension "{dimension}" ;{value} sum:year ?year ; sum:foundings ?f ; sum:dissolutions ?d . }}
-  {restrict}
+  GRAPH <{summary}> {{
+{group}    ?cell sum:group ?group ; sum:year ?year ; sum:foundings ?f ; sum:dissolutions ?d .
+  }}
 }} GROUP BY ?year {dims} HAVING (SUM(?f) + SUM(?d) > 0) ORDER BY ?year {dims}""",
 
     "municipalities": """# collectives per municipality (current municipality, after municipal reorganisations)
 SELECT ?municipality ?name ?collectives WHERE {{
-  GRAPH <{summary}> {{ ?row sum:dimension "municipality" ; sum:value ?municipality ; sum:collectives ?collectives . }}
+  GRAPH <{summary}> {{
+    ?group sum:dimension "municipality" ; sum:municipality ?municipality ; sum:collectives ?collectives .
+  }}
   OPTIONAL {{ GRAPH <{vocabulary}> {{ ?municipality skos:prefLabel ?name }} }}
 }} ORDER BY DESC(?collectives) ?municipality""",
 }
@@ -228,35 +391,35 @@ SELECT ?municipality ?name ?collectives WHERE {{
 def summary_query(store: Store, iris: RegistryIRIs, spec) -> str | None:
     """The query over the summary graph for a ``registry.trends.TrendSpec``, or None when the
     summary cannot give that figure (or is not current). Fills ``spec.years`` for ``active``."""
-    from .trends import _filter_terms
+    from .trends import _NARROW_FIRST, _filter_terms
     if spec.metric not in METRICS:
         return None
     by, filters = tuple(spec.by), dict(spec.filters)
     if spec.metric == "municipalities" and (by or filters):
         return None
-    if len(by) + len(filters) > 1:
-        return None
+    names = [*by, *filters]
+    if len(names) > 2 or len(set(names)) < len(names):
+        return None  # more than two dimensions, or one twice (a by of a filtered dimension)
     found = header(store, iris)
-    if found is None or spec.metric not in found["metrics"]:
+    if found is None or spec.metric not in found["metrics"] or group_name(names) not in found["groups"]:
         return None
-    dimension, restrict, value, dims = "all", "", "", ""
-    if by:
-        dimension = by[0]
-        dims = "?" + dimension.replace("-", "_")
-        value = f" sum:value {dims} ;"
-    elif filters:
-        (dimension, given), = filters.items()
-        terms = _filter_terms(dimension, given, iris)
-        if len(set(terms)) > 1 and dimension not in found["single_valued"]:
+    blocks, patterns = [], []
+    for dimension in sorted(filters, key=_NARROW_FIRST.index):  # the filter values first: only their groups are read
+        terms = sorted(set(_filter_terms(dimension, filters[dimension], iris)))
+        if len(terms) > 1 and dimension not in found["single_valued"]:
             return None  # a collective with two of the values would be counted twice
-        value = " sum:value ?v ;"
-        restrict = values_block("v", sorted(set(terms))) + "\n  "
-    params = {**_params(iris), "dimension": dimension, "value": value, "restrict": restrict, "dims": dims,
-              "years": ""}
+        var = "f_" + dimension.replace("-", "_")
+        blocks.append(f"    {values_block(var, terms)}\n")
+        patterns.append(f"sum:{dimension} ?{var}")
+    patterns.append(f'sum:dimension "{group_name(names)}"')
+    dims = ["?" + d.replace("-", "_") for d in by]
+    patterns += [f"sum:{d} {var}" for d, var in zip(by, dims)]
+    params = {**_params(iris), "dims": " ".join(dims), "years": "",
+              "group": "".join(blocks) + f"    ?group {' ; '.join(patterns)} .\n"}
     if spec.metric == "active":
         if spec.years is None:
             spec.years = (found["first_year"] or date.today().year, date.today().year)
         first, last = spec.years
         params["years"] = "VALUES ?year { " + " ".join(str(y) for y in range(int(first), int(last) + 1)) + " }"
     text = (_SUMMARY_HEAD + _SUMMARY_BODY[spec.metric]).format(**params)
-    return re.sub(r"(?<=\S) {2,}(?=\S)", " ", re.sub(r"(?m)^\s*\n", "", text).replace(" \n", "\n"))
+    return re.sub(r"(?<=\S) {2,}(?=\S)", " ", re.sub(r"(?m)^\s*\n", "", text).replace(" \n", "\n")).rstrip()

@@ -3,14 +3,15 @@
 Every test runs on the embedded store and on the servers (the ``store`` fixture). The data is made
 to hold the cases that could tell the two apart: two sectors or networks on one collective, two
 founding events with different years, dissolutions without a founding, a dissolution before the
-founding, collectives without events or without a municipality.
+founding, collectives without events or without a municipality ("unknown"), a literal as a value.
 """
 from __future__ import annotations
 
 import random
+from itertools import combinations
 
 import pytest
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
 
 from registry import trend_summary
@@ -50,6 +51,8 @@ def registry_graph(n: int = 60, seed: int = 7) -> Graph:
             graph.add((c, ROV.orgType, IRIS.concept("legal-form", FORMS[i % 2])))
         for network in (["n1", "n2"] if i % 9 == 0 else ["n1"] if i % 3 == 0 else []):
             graph.add((c, ORG.memberOf, IRIS.network(network)))
+        if i % 13 == 1:  # a value that is not an IRI
+            graph.add((c, ORG.memberOf, Literal("n3")))
         founded = rng.randint(2000, 2020)
         case = i % 10
         if case != 9:  # no events at all
@@ -79,7 +82,8 @@ def summarised(store):
     store.replace_graph(IRIS.consolidated_graph, registry_graph())
     store.replace_graph(IRIS.vocabulary_graph, vocabulary())
     counted = trend_summary.refresh(store, IRIS)
-    assert set(counted) == {"all", *DIMENSIONS} and counted["all"] > 0
+    pairs = {trend_summary.group_name(p) for p in combinations(DIMENSIONS, 2)} - set(trend_summary.NOT_HELD)
+    assert set(counted) == {"all", *DIMENSIONS, *pairs} and len(pairs) == 12 and counted["all"] > 0
     return store
 
 
@@ -91,12 +95,27 @@ ANSWERED = [  # figures the summary gives
     ("active", {"filters": {"municipality": ["GM0363"]}}), ("flows", {"filters": {"network": ["n2"]}}),
     ("active", {"filters": {"collective-type": ["care-cooperative"]}}),
     ("flows", {"filters": {"legal-form": ["foundation"]}}),
+    # two dimensions: two filters, a filter and a by, two bys
+    ("active", {"filters": {"sector": ["energy"], "province": ["pv20"]}}),
+    ("flows", {"filters": {"legal-form": ["foundation"], "collective-type": ["care-cooperative"]}}),
+    ("flows", {"by": ("sector",), "filters": {"province": ["pv27"]}}),
+    ("active", {"by": ("network",), "filters": {"sector": ["energy"]}}),  # two multi-valued dimensions
+    ("flows", {"by": ("sector",), "filters": {"network": ["n2"]}}),
+    ("active", {"by": ("municipality",), "filters": {"province": ["pv20", "pv27"]}}),
+    ("active", {"by": ("sector",), "filters": {"province": ["pv20", "pv27"]}}),
+    ("flows", {"filters": {"province": ["pv20", "pv27"], "municipality": ["GM0014", "GM0363"]}}),
+    ("active", {"by": ("sector", "province")}), ("flows", {"by": ("network", "sector")}),
+    ("flows", {"by": ("municipality", "network")}), ("active", {"by": ("province", "municipality")}),
 ]
 COMPUTED = [  # figures it cannot give: computed over the consolidated graph
-    ("flows", {"filters": {"sector": ["energy", "care"]}}),  # two sectors on one collective
-    ("active", {"filters": {"sector": ["energy"], "province": ["pv20"]}}),
-    ("flows", {"by": ("sector",), "filters": {"province": ["pv27"]}}),
-    ("active", {"by": ("sector", "province")}),
+    ("flows", {"filters": {"sector": ["energy", "care"]}}),  # a collective with two of the sectors
+    ("active", {"by": ("province",), "filters": {"sector": ["energy", "care"]}}),
+    ("flows", {"filters": {"network": ["n1", "n2"], "province": ["pv20"]}}),
+    ("active", {"by": ("sector",), "filters": {"sector": ["energy"]}}),  # one dimension twice
+    ("active", {"by": ("sector", "province", "network")}),  # three dimensions
+    ("flows", {"by": ("network",), "filters": {"sector": ["energy"], "province": ["pv20"]}}),
+    ("active", {"by": ("legal-form", "municipality")}),  # a pair not held
+    ("flows", {"by": ("sector",), "filters": {"municipality": ["GM0363"]}}),
     ("survival", {"after": 3, "until": 2024}), ("active-at", {}),
     ("municipalities", {"filters": {"sector": ["food"]}}),
 ]
@@ -113,10 +132,43 @@ def test_the_summary_gives_the_rows_of_the_query(summarised, metric, kw):
     assert any(r for r in planned.rows) or metric == "active-at"
 
 
+ONE_VALUE = {"sector": "care", "collective-type": "care-cooperative", "legal-form": "foundation",
+             "province": "pv20", "municipality": "GM0363", "network": "n1"}
+
+
+def test_every_pair_of_dimensions(summarised):
+    for a, b in combinations(DIMENSIONS, 2):
+        for kw in ({"by": (a, b)}, {"by": (b,), "filters": {a: [ONE_VALUE[a]]}},
+                   {"by": (a,), "filters": {b: [ONE_VALUE[b]]}}, {"filters": {a: [ONE_VALUE[a]], b: [ONE_VALUE[b]]}}):
+            for metric in ("active", "flows"):
+                planned = trends(summarised, IRIS, metric, **kw)
+                assert (SUMMARY in planned.query) == (trend_summary.group_name((a, b)) not in trend_summary.NOT_HELD)
+                assert planned.rows == trends(summarised, IRIS, metric, use_summary=False, **kw).rows, (metric, kw)
+
+
+def test_groups_of_the_same_collectives_share_their_cells(summarised):
+    counted = trend_summary.refresh(summarised, IRIS)  # each municipality lies in one province
+    assert counted["province|municipality"] == 0 and counted["municipality"] > 0
+    kw = {"by": ("province",), "filters": {"municipality": ["GM0014"]}}
+    assert trends(summarised, IRIS, "active", **kw).rows == trends(summarised, IRIS, "active", use_summary=False,
+                                                                    **kw).rows
+
+
+def test_the_nodes_keep_their_names_so_a_refresh_writes_only_what_changed(summarised):
+    before = set(summarised.graph(URIRef(SUMMARY)))
+    trend_summary.refresh(summarised, IRIS)
+    changed = before ^ set(summarised.graph(URIRef(SUMMARY)))
+    assert {p for _, p, _ in changed} == {trend_summary.namespace(IRIS).token} and len(changed) == 2
+
+
 def test_the_query_shown_is_the_query_that_ran(summarised):
-    shown = planned_query(summarised, IRIS, "flows", filters={"sector": ["energy"]})
-    assert shown == trends(summarised, IRIS, "flows", filters={"sector": ["energy"]}).query
+    kw = {"by": ("sector",), "filters": {"province": ["pv27"]}}
+    shown = planned_query(summarised, IRIS, "flows", **kw)
+    assert shown == trends(summarised, IRIS, "flows", **kw).query
     assert SUMMARY in shown and summarised.select(shown)  # re-runnable as it is
+    # the filter's value comes first, so that only its groups are read
+    assert shown.index("VALUES ?f_province") < shown.index("?group sum:province ?f_province") \
+        < shown.index('sum:dimension "sector|province"') < shown.index("?cell sum:group ?group")
     assert SUMMARY not in planned_query(summarised, IRIS, "flows", filters={"sector": ["energy"]},
                                         use_summary=False)
 
@@ -131,6 +183,35 @@ def test_a_summary_of_another_consolidated_graph_is_not_used(summarised):
     trend_summary.refresh(summarised, IRIS)
     again = trends(summarised, IRIS, "active", years=(2000, 2030))
     assert SUMMARY in again.query and again.rows == after.rows
+
+
+def test_the_data_holds_what_would_double_count(summarised):
+    two = trends(summarised, IRIS, "flows", filters={"sector": ["energy", "care"]}, use_summary=False).rows
+    each = [trends(summarised, IRIS, "flows", filters={"sector": [s]}).rows for s in ("energy", "care")]
+    by_year = {r["year"]: r["foundings"] for r in two}
+    added = {r["year"]: 0 for rows in each for r in rows}
+    for rows in each:
+        for r in rows:
+            added[r["year"]] += r["foundings"]
+    assert any(added[y] > by_year.get(y, 0) for y in added)  # so the summary declines that figure
+
+
+def test_a_summary_of_another_version_is_not_used(summarised):
+    S = trend_summary.namespace(IRIS)
+    summarised.update(f"DELETE {{ GRAPH <{SUMMARY}> {{ <{SUMMARY}> <{S.version}> ?v }} }} "
+                      f"INSERT {{ GRAPH <{SUMMARY}> {{ <{SUMMARY}> <{S.version}> 1 }} }} "
+                      f"WHERE {{ GRAPH <{SUMMARY}> {{ <{SUMMARY}> <{S.version}> ?v }} }}")
+    assert trend_summary.header(summarised, IRIS) is None
+    assert SUMMARY not in trends(summarised, IRIS, "flows").query
+
+
+def test_the_events_of_a_collective_are_gathered_from_anywhere_in_the_rows():
+    events = [["a", "f2010"], ["x", "f1999"], ["a", "d2015"], ["c", "f2001"], ["a", "f2010"], ["b", "d2003?"]]
+    profiles = trend_summary._Profiles([("a",), ("b",), ("c",), ("d",)])
+    profiles.read(events)  # x: not a collective
+    assert list(profiles.number) == ["a", "b", "c", "d"] and not profiles.integer_years
+    years = [profiles.years[p] for p in profiles.profile]
+    assert years == [[(2010, 1, 0, 1), (2015, 0, 1, -1)], [], [(2001, 1, 0, 1)], []]
 
 
 def test_no_summary_means_the_query(store):
