@@ -9,19 +9,20 @@ text and counted in Python (collectives by number), then written to the summary 
 
 A *group* is the whole registry (``sum:dimension "all"``), a value of one dimension
 (``"sector" ; sum:sector <…>``) or a value of each of two (``"sector|province" ; sum:sector <…> ;
-sum:province <…>``; not a municipality with a sector, type or legal form: see ``NOT_HELD``); a
-collective with two sectors is in both sectors' groups. A group has a *cell* per year (``sum:group``,
-``sum:year``); a group with the same collectives as a group of one dimension less (a province and
-one of its municipalities: the municipality's) has no cells of its own, those cells name it too:
+sum:province <…>``); a collective with two sectors is in both sectors' groups. A group has a *cell*
+per year (``sum:group``, ``sum:year``) from its first event year to the last event year of the
+registry (``sum:lastYear``); a group with the same collectives as a group of one dimension less (a
+province and one of its municipalities: the municipality's) has no cells of its own, those cells
+name it too:
 
 ``sum:foundings``     collectives with a founding event in the year (what the ``flows`` query counts)
-``sum:dissolutions``  collectives with a dissolution event in the year
-``sum:activeChange``  entered − left: those whose earliest founding year is the year, less founded
-                      ones whose latest dissolution year (or earliest founding year, when later) is it
+``sum:dissolutions``  collectives with a dissolution event in the year (both only in event years)
+``sum:active``        collectives active at the end of the year (the on-the-fly ``active`` count:
+                      founded in or before it, and no dissolution or one after it; only when > 0)
 
-so that Σ activeChange(≤ Y) is the on-the-fly ``active`` count at the end of year Y (founded in or
-before Y, and no dissolution or one after Y). Municipality groups hold ``sum:collectives`` (the
-``municipalities`` metric).
+so that a figure reads as many cells as it has rows, however long the groups' history; a year after
+``sum:lastYear`` has the active count of that year. Municipality groups hold ``sum:collectives``
+(the ``municipalities`` metric).
 
 ``registry.trends`` answers from the summary (when it is current) a figure whose dimensions (``by``
 and filters together, none twice) are those of groups it holds (``sum:groups``); a filter with
@@ -54,12 +55,8 @@ from .sparql_text import values_block
 from .store import Store
 
 METRICS = ("active", "flows", "municipalities")
-VERSION = 2  # of the summary graph's shape; a summary of another version is ignored
+VERSION = 3  # of the summary graph's shape; a summary of another version is ignored
 UNKNOWN = Literal("unknown")
-# groups not held: a municipality with a sector, collective type or legal form (nearly a cell per
-# collective and year at 100k: 1.0M triples instead of 0.22M); a figure for one municipality is quick
-# on the fly (its collectives are joined first)
-NOT_HELD = ("sector|municipality", "collective-type|municipality", "legal-form|municipality")
 
 
 def namespace(iris: RegistryIRIs) -> Namespace:
@@ -278,6 +275,9 @@ def refresh(store: Store, iris: RegistryIRIs) -> dict:
     first = first_year(store, iris)
     if first is not None:
         write(f"{head} sum:firstYear {int(first)} .")
+    last = max((cell[0] for cells in profiles.years for cell in cells), default=None)
+    if last is not None:
+        write(f"{head} sum:lastYear {last} .")
 
     counted: dict[str, int] = {}  # cells written per sum:dimension
     owners: dict[tuple, tuple[int, str]] = {}  # (dimensions, values) → (collectives, node its cells are named after)
@@ -285,8 +285,6 @@ def refresh(store: Store, iris: RegistryIRIs) -> dict:
     for size in (0, 1, 2):
         for names in combinations(DIMENSIONS, size):
             name = group_name(names)
-            if name in NOT_HELD:
-                continue
             write(f'{head} sum:groups "{name}" .')
             cells, totals = _cells(profiles, [values[d] for d in names])
             counted[name] = 0
@@ -301,12 +299,8 @@ def refresh(store: Store, iris: RegistryIRIs) -> dict:
                     for year in years[owner]:
                         write(f"{owner}-{year} sum:group {node} .")
                     continue
-                years[node] = sorted(cells.get(group, ()))
+                years[node] = _write_cells(write, node, cells.get(group, {}), last)
                 counted[name] += len(years[node])
-                for year in years[node]:
-                    f, d, change = cells[group][year]
-                    write(f"{node}-{year} sum:group {node} ; sum:year {year} ; "
-                          f"sum:foundings {f} ; sum:dissolutions {d} ; sum:activeChange {change} .")
     store.replace_graph(graph_iri, out.getvalue(), "ttl")
     out.close()
     consolidated = f"<{iris.consolidated_graph}>"
@@ -314,6 +308,24 @@ def refresh(store: Store, iris: RegistryIRIs) -> dict:
                  f"WHERE {{ GRAPH {consolidated} {{ {consolidated} <{S.token}> ?t }} }}")
     store.add(iris.consolidated_graph, [(iris.consolidated_graph, S.token, token)])
     return counted
+
+
+def _write_cells(write, node: str, events: dict[int, list[int]], last: int | None) -> list[int]:
+    """A group's cells from its event years (year → [foundings, dissolutions, activeChange]) up to
+    ``last``; returns their years."""
+    written, active = [], 0
+    for year in range(min(events), last + 1) if events else ():
+        cell = events.get(year)
+        parts = []
+        if cell is not None:
+            active += cell[2]
+            parts.append(f"sum:foundings {cell[0]} ; sum:dissolutions {cell[1]}")
+        if active > 0:
+            parts.append(f"sum:active {active}")
+        if parts:
+            write(f"{node}-{year} sum:group {node} ; sum:year {year} ; {' ; '.join(parts)} .")
+            written.append(year)
+    return written
 
 
 def _node(name: str, terms) -> str:
@@ -339,7 +351,8 @@ def header(store: Store, iris: RegistryIRIs) -> dict | None:
     if not store.ask(_CURRENT.format(**_params(iris))):
         return None
     S = namespace(iris)
-    found = {"metrics": set(), "single_valued": set(), "groups": set(), "first_year": None, "version": None}
+    found = {"metrics": set(), "single_valued": set(), "groups": set(), "first_year": None, "last_year": None,
+             "version": None}
     for row in store.select(_HEADER.format(**_params(iris))):
         if row["p"] == S.metric:
             found["metrics"].add(str(row["o"]))
@@ -349,6 +362,8 @@ def header(store: Store, iris: RegistryIRIs) -> dict | None:
             found["groups"].add(str(row["o"]))
         elif row["p"] == S.firstYear:
             found["first_year"] = int(row["o"])
+        elif row["p"] == S.lastYear:
+            found["last_year"] = int(row["o"])
         elif row["p"] == S.version:
             found["version"] = int(row["o"])
     return found if found["version"] == VERSION else None
@@ -361,15 +376,13 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
 
 _SUMMARY_BODY = {
-    "active": """# collectives active at the end of each year: the changes in the active count up to it (entered
-# in the earliest founding year; left in the latest dissolution year, or the founding year when later)
-SELECT ?year {dims} (SUM(?change) AS ?active) WHERE {{
+    "active": """# collectives active at the end of each year (a year after the last event year: as in that year)
+SELECT ?year {dims} (SUM(?n) AS ?active) WHERE {{
   {years}
   GRAPH <{summary}> {{
-{group}    ?cell sum:group ?group ; sum:year ?y ; sum:activeChange ?change .
+{group}    ?cell sum:group ?group ; sum:year ?y ; sum:active ?n .
   }}
-  FILTER(?y <= ?year)
-}} GROUP BY ?year {dims} HAVING (SUM(?change) > 0) ORDER BY ?year {dims}""",
+}} GROUP BY ?year {dims} ORDER BY ?year {dims}""",
 
     "flows": """# foundings, dissolutions and net growth per year
 SELECT ?year {dims} (SUM(?f) AS ?foundings) (SUM(?d) AS ?dissolutions) ((SUM(?f) - SUM(?d)) AS ?net) WHERE {{
@@ -420,6 +433,8 @@ def summary_query(store: Store, iris: RegistryIRIs, spec) -> str | None:
         if spec.years is None:
             spec.years = (found["first_year"] or date.today().year, date.today().year)
         first, last = spec.years
-        params["years"] = "VALUES ?year { " + " ".join(str(y) for y in range(int(first), int(last) + 1)) + " }"
+        held = found["last_year"]
+        params["years"] = "VALUES (?year ?y) { " + " ".join(
+            f"({y} {min(y, held) if held is not None else y})" for y in range(int(first), int(last) + 1)) + " }"
     text = (_SUMMARY_HEAD + _SUMMARY_BODY[spec.metric]).format(**params)
     return re.sub(r"(?<=\S) {2,}(?=\S)", " ", re.sub(r"(?m)^\s*\n", "", text).replace(" \n", "\n")).rstrip()
