@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import random
+import threading
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -135,6 +137,7 @@ def test_index_rebuilds_after_a_harvest_run():
 def test_the_http_search_uses_the_index(monkeypatch):
     app = create_app(SETTINGS, fixture_store())
     client = TestClient(app)
+    app.state.names.index(CC.CitizenCollective)  # built (the first name search starts the build)
     calls = []
     real = NameIndex.matching_ranks
     monkeypatch.setattr(NameIndex, "matching_ranks", lambda self, text: calls.append(text) or real(self, text))
@@ -143,6 +146,30 @@ def test_the_http_search_uses_the_index(monkeypatch):
     r = client.get("/municipalities/GM9901/collectives", params={"q": "voorbeelddorp", "total": "true"})
     assert [i["id"] for i in r.json()["items"]] == ["c-fixture00004", "c-fixture00001"]
     assert calls == ["COÖPERATIE", "voorbeelddorp"]
+
+
+def test_a_search_does_not_wait_for_an_index_build(monkeypatch):
+    store = fixture_store()
+    store.load(f'<{SETTINGS.iris.collective("c-fixture00003")}> <http://schema.org/alternateName> "Tuinderij Oost" .'
+               .encode(), "nt", URIRef("https://example.org/cc/graph/source/other"))
+    names = NameIndexes(store, SETTINGS.iris)
+    started, release = threading.Event(), threading.Event()
+    real = NameIndex.build
+
+    def slow_build(klass_, store_, klass):  # a build that takes until the searches below are done
+        started.set()
+        release.wait(30)
+        return real.__func__(klass_, store_, klass)
+    monkeypatch.setattr(NameIndex, "build", classmethod(slow_build))
+    try:
+        for q, expected in (("tuinderij", ["c-fixture00003"]), ("coöperatie", ["c-fixture00001", "c-fixture00002"])):
+            begun = time.monotonic()
+            found = search.search(store, SETTINGS, search.SearchRequest(q=q, total=True), names)
+            assert started.is_set() and time.monotonic() - begun < 5  # answered by SPARQL meanwhile
+            assert [str(t).rsplit("/", 1)[-1] for t in found.things] == expected and found.total == len(expected)
+    finally:
+        release.set()
+    assert names.index(CC.CitizenCollective).search("tuinderij") == [str(SETTINGS.iris.collective("c-fixture00003"))]
 
 
 def _expected_order(rows, needle):

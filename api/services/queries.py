@@ -70,10 +70,12 @@ PARTNERSHIPS = """SELECT ?partnership ?other (SAMPLE(?t) AS ?type) (MIN(?s) AS ?
 # search: the page of matching collectives, in a stable order; FILTERS is filled by the service
 # from fixed fragments (never from user text). STR() before LCASE: Virtuoso 7.2 refuses LCASE on
 # the MIN of long strings ("SR586: Incomplete RDF box"); the order is the same.
+# in the order of the smallest name (ORDER_KEY: ?n, or with a name query the smallest matching name
+# when a schema:name matched and not only an alternate name)
 SEARCH_PAGE = """SELECT ?c (MIN(?n) AS ?name) WHERE {
   ?c a CLASS ; schema:name ?n .
   FILTERS
-} GROUP BY ?c ORDER BY LCASE(STR(MIN(?n))) ?c LIMIT_OFFSET"""
+} GROUP BY ?c ORDER BY LCASE(STR(MIN(ORDER_KEY))) ?c LIMIT_OFFSET"""
 
 SEARCH_COUNT = """SELECT (COUNT(DISTINCT ?c) AS ?total) WHERE {
   ?c a CLASS ; schema:name ?n .

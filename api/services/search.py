@@ -123,7 +123,10 @@ def _filters(request: SearchRequest, store: Store, settings: Settings,
     fragments, bindings = [], {}
     text = _name_query(request)
     if text and with_name:
-        fragments.append('FILTER(REGEX(STR(?n), ?f_pattern, "i"))')
+        # a name or an alternate name matches (what registry/search_index.py finds)
+        fragments.append('OPTIONAL { ?c schema:name ?f_hit FILTER(REGEX(STR(?f_hit), ?f_pattern, "i")) }')
+        fragments.append('FILTER(BOUND(?f_hit) || EXISTS { ?c schema:alternateName ?f_alt '
+                         'FILTER(REGEX(STR(?f_alt), ?f_pattern, "i")) }) BIND(COALESCE(?f_hit, ?n) AS ?f_key)')
         bindings["f_pattern"] = Literal(accent_pattern(text))
     facets, merged = _facets(request, store, settings)
     for variable, predicate, terms in facets:
@@ -169,17 +172,21 @@ def search(store: Store, settings: Settings, request: SearchRequest,
     if not 0 <= request.offset <= MAX_OFFSET:
         raise InvalidInput(f"offset is between 0 and {MAX_OFFSET}")
     by_values = not (request.active_on or request.founded_from is not None or request.founded_to is not None)
-    if names is not None and by_values:
+    if names is not None:
         klass = settings.iris.CC.Network if request.kind == "network" else settings.iris.CC.CitizenCollective
-        if _name_query(request) or facet_index.ready(names, klass):
+        # until the indexes are built for the store as it is now (a build at 1M takes ~40 s), the
+        # SPARQL queries answer: a request never waits for a build
+        named = _name_query(request) and names.current(klass) is not None
+        if by_values and (named or facet_index.ready(names, klass)):
             return _search_by_facets(store, settings, request, names)
-        facet_index.build_soon(names, klass)  # until it is built, listings are SPARQL queries
-    if names is not None and _name_query(request):
-        return _search_by_index(store, settings, request, names)
+        facet_index.build_soon(names, klass)
+        if named:
+            return _search_by_index(store, settings, request, names)
     filters, bindings, merged = _filters(request, store, settings)
     klass = "cc:Network" if request.kind == "network" else "cc:CitizenCollective"
     head = queries.prologue(settings.iris)
     page = (queries.SEARCH_PAGE.replace("CLASS", klass).replace("FILTERS", filters)
+            .replace("ORDER_KEY", "?f_key" if "?f_key" in filters else "?n")
             .replace("LIMIT_OFFSET", f"LIMIT {int(request.limit)} OFFSET {int(request.offset)}"))
     rows = store.select(head + page, bindings)
     total = None
