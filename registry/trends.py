@@ -293,6 +293,17 @@ def _short(value, iris: RegistryIRIs):
     return value
 
 
+def _short_text(text: str | None, iris: RegistryIRIs):
+    """:func:`_short` of a value read as text from the summary graph (an integer, an IRI or a plain literal)."""
+    if text is None:
+        return None
+    if text.lstrip("-").isdigit():
+        return int(text)
+    if text.startswith(iris.base + "def/") or text.startswith("https://identifier.overheid.nl/tooi/id/"):
+        return text.rsplit("/", 1)[-1]
+    return text
+
+
 def first_year(store: Store, iris: RegistryIRIs) -> int | None:
     rows = store.select(
         "SELECT (MIN(?y) AS ?first) WHERE { GRAPH ?g { ?e ?typeP ?kind ; ?yearP ?y } }",
@@ -301,16 +312,17 @@ def first_year(store: Store, iris: RegistryIRIs) -> int | None:
     return int(rows[0]["first"]) if rows and "first" in rows[0] else None
 
 
-def _planned(store: Store, iris: RegistryIRIs, spec: TrendSpec, use_summary: bool) -> str:
+def _planned(store: Store, iris: RegistryIRIs, spec: TrendSpec, use_summary: bool) -> tuple[str, bool]:
+    """The query for ``spec``, and whether it reads the summary graph."""
     if use_summary:
         from .trend_summary import summary_query
         query = summary_query(store, iris, spec)
         if query is not None:
-            return query
+            return query, True
     if spec.metric == "active" and spec.years is None:
         first = first_year(store, iris)
         spec.years = (first or date.today().year, date.today().year)
-    return _query(spec, iris)
+    return _query(spec, iris), False
 
 
 def planned_query(store: Store, iris: RegistryIRIs, metric: str, *, by=(), filters=None, years=None, at=None,
@@ -318,7 +330,7 @@ def planned_query(store: Store, iris: RegistryIRIs, metric: str, *, by=(), filte
     """The query :func:`trends` runs for a figure: over the precomputed counts of the summary graph
     when they give it (``registry.trend_summary``), else over the consolidated graph."""
     spec = TrendSpec(metric, tuple(by), dict(filters or {}), years, at, after, until)
-    return _planned(store, iris, spec, use_summary)
+    return _planned(store, iris, spec, use_summary)[0]
 
 
 def trends(store: Store, iris: RegistryIRIs, metric: str, *, by=(), filters=None, years=None, at=None,
@@ -332,8 +344,7 @@ def trends(store: Store, iris: RegistryIRIs, metric: str, *, by=(), filters=None
     a query over the consolidated graph; ``TrendResult.query`` is the query that ran.
     """
     spec = TrendSpec(metric, tuple(by), dict(filters or {}), years, at, after, until)
-    query = _planned(store, iris, spec, use_summary)
-    raw = store.select(query)
+    query, from_summary = _planned(store, iris, spec, use_summary)
     dims = [d.replace("-", "_") for d in spec.by]
     value_columns = {
         "active": ["active"], "active-at": ["active"], "flows": ["foundings", "dissolutions", "net"],
@@ -343,7 +354,13 @@ def trends(store: Store, iris: RegistryIRIs, metric: str, *, by=(), filters=None
     lead = {"active": ["year"], "flows": ["year"], "survival": ["cohort"], "indicators": ["year", "indicator"],
             "municipalities": ["municipality", "name"], "sources": ["source"], "active-at": []}[metric]
     columns = lead + dims + value_columns
-    rows = [{c: _short(r.get(c), iris) for c in columns} for r in raw]
+    if from_summary:  # numbers, and IRIs or plain literals: read as text (100k rows: no rdflib terms)
+        rows = [dict(zip(columns, (_short_text(v, iris) for v in values)))
+                for values in store.select_values(query, tuple(columns))]
+        if metric in ("active", "flows") and dims and not fill_zeros:  # the order of the query over the graph
+            rows.sort(key=lambda row: (row["year"], *(str(row[d]) for d in dims)))
+    else:
+        rows = [{c: _short(r.get(c), iris) for c in columns} for r in store.select(query)]
     for row in rows:
         if "share" in row and row["share"] is not None:
             row["share"] = round(float(row["share"]), 4)
