@@ -14,7 +14,9 @@ left by the stage before it under ``bench/.work/pipeline-{n}/``:
 - ``load``: Oxigraph on disk, bulk load of the valid records (one named graph per source), or of
   all generated records when ``validate`` did not run (at 1M collectives, say);
 - ``query``: count by sector × founding year, and one municipality + sector sorted by name;
-- ``consolidate``: ``registry.consolidation.consolidate`` (matching, merging, consolidated graph);
+- ``consolidate``: ``registry.consolidation.consolidate`` (matching, merging, lifecycles, consolidated
+  graph); named twice, the second is a rebuild (reported as ``consolidate#2``);
+- ``derive``: the trend summary the build refreshes after consolidation (``registry.trend_summary``);
 - ``dump``: the whole store as N-Quads.
 """
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 WORK = ROOT / "bench" / ".work"
-STAGES = ["generate", "validate", "load", "query", "consolidate", "dump"]
+STAGES = ["generate", "validate", "load", "query", "consolidate", "derive", "dump"]
 
 
 def _stage(name: str, n: int, seed: int) -> dict:
@@ -101,6 +103,15 @@ def _stage(name: str, n: int, seed: int) -> dict:
         info = {"canonical": len(set(report.canonical_of.values())), "phases": report.seconds,
                 "peak_rss_mb_after_phase": report.peak_rss_mb}
         store.close()
+    elif name == "derive":
+        from registry import trend_summary
+        from registry.namespaces import RegistryIRIs
+        from registry.store.oxigraph import OxigraphStore
+
+        store = OxigraphStore(directory / "store")
+        cells = trend_summary.refresh(store, RegistryIRIs())
+        info = {"summary_cells": sum(cells.values())}
+        store.close()
     elif name == "dump":
         import pyoxigraph as ox
 
@@ -129,14 +140,15 @@ def main(argv: list[str] | None = None) -> int:
     table: dict[int, dict] = {}
     for n in args.collectives:
         table[n] = {}
-        for stage in args.stages:
+        for i, stage in enumerate(args.stages):
             done = subprocess.run([sys.executable, "-m", "bench.bench_pipeline", "--one", stage, str(n),
                                    "--seed", str(args.seed)], cwd=ROOT, capture_output=True, text=True)
             if done.returncode != 0:
                 print(f"{n} {stage}: failed\n{done.stderr[-3000:]}", file=sys.stderr)
                 continue
             result = json.loads(done.stdout.strip().splitlines()[-1])
-            table[n][stage] = result
+            repeated = args.stages[:i + 1].count(stage)
+            table[n][stage if repeated == 1 else f"{stage}#{repeated}"] = result
             print(json.dumps({"collectives": n, **result}), flush=True)
         total = sum(r["seconds"] for r in table[n].values())
         peak = max((max(r["peak_rss_mb"], r["workers_peak_rss_mb"] or 0) for r in table[n].values()), default=0)
@@ -144,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted(table)
     for small, large in zip(sizes, sizes[1:]):
         print(f"\ngrowth {small} → {large} ({large / small:.0f}× collectives):")
-        for stage in args.stages:
+        for stage in table[large]:
             a, b = table[small].get(stage), table[large].get(stage)
             if a and b and a["seconds"]:
                 print(f"  {stage:12} time {b['seconds'] / a['seconds']:.1f}×, peak RSS {b['peak_rss_mb'] / a['peak_rss_mb']:.1f}×")

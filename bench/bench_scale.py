@@ -58,6 +58,11 @@ TREND_SPECS = [
     ("flows, sector energy", "flows", {"filters": {"sector": ["energy"]}}),
     ("flows, sector energy + province", "flows", {"filters": {"sector": ["energy"], "province": ["PROVINCE"]}}),
     ("collectives per municipality", "municipalities", {}),
+    ("active, province by sector", "active", {"by": ("sector",), "filters": {"province": ["PROVINCE"]}}),
+    ("active, by sector and province", "active", {"by": ("sector", "province")}),
+    ("active, province by municipality", "active", {"by": ("municipality",), "filters": {"province": ["PROVINCE"]}}),
+    ("active, by municipality and sector", "active", {"by": ("municipality", "sector")}),
+    ("flows, by municipality and legal form", "flows", {"by": ("municipality", "legal-form")}),
 ]
 
 
@@ -478,6 +483,8 @@ def scenarios(manifest: dict, requests: int, trend_requests: int) -> list[tuple[
         ("trends: /stats/trends/flows?sector=energy", ["/stats/trends/flows?sector=energy"], "application/json",
          trend_requests),
         ("trends: flows, sector + province", [f"/stats/trends/flows?sector=energy&province={province}"],
+         "application/json", trend_requests),
+        ("trends: active, province by sector", [f"/stats/trends/active?province={province}&by=sector"],
          "application/json", trend_requests),
     ]
 
