@@ -357,7 +357,7 @@ def trends(store: Store, iris: RegistryIRIs, metric: str, *, by=(), filters=None
     if from_summary:  # numbers, and IRIs or plain literals: read as text (100k rows: no rdflib terms)
         rows = [dict(zip(columns, (_short_text(v, iris) for v in values)))
                 for values in store.select_values(query, tuple(columns))]
-        if metric in ("active", "flows") and dims and not fill_zeros:  # the order of the query over the graph
+        if metric in ("active", "flows") and dims and not fill_zeros:  # by year, then by value (as text)
             rows.sort(key=lambda row: (row["year"], *(str(row[d]) for d in dims)))
     else:
         rows = [{c: _short(r.get(c), iris) for c in columns} for r in store.select(query)]
