@@ -453,6 +453,11 @@ def test_a_result_cut_at_the_server_row_limit_is_an_error_not_a_short_answer():
             with pytest.raises(StoreError) as info:
                 store.dump(io.BytesIO(), "nt", graph=G)
             assert info.value.code == "result_truncated"
+            # the bulk reads (trend counts, name index) take such a result in pages, whole
+            query = "PREFIX ex: <https://example.org/>\nSELECT ?s ?o WHERE { ?s ex:name ?o }"
+            values = store.select_values(query, ("s", "o"))
+            assert len(values) == 300 == len(set(values))
+            assert set(values) == {(f"https://example.org/c{i}", f"Collectief {i}") for i in range(300)}
 
 
 def test_virtuoso_booleans_read_like_the_embedded_store():

@@ -305,11 +305,14 @@ class SparqlStore(Store):
                           headers={"Accept": accept, "Content-Type": FORM},
                           timeout=self.query_timeout * 1.2 + 1.0, is_update=False)
 
-    def _select_json(self, query: str, extra: list[tuple[str, str]] = ()) -> dict:
+    def _select_json(self, query: str, extra: list[tuple[str, str]] = (), cut: list | None = None) -> dict:
+        """The JSON results; a result cut at the server's row limit is an error, or with ``cut`` noted there."""
         response = self._post_query(query, JSON_RESULTS, extra=extra)
         if response.headers.get("X-SPARQL-MaxRows"):  # Virtuoso cut the result at ResultSetMaxRows
-            raise StoreError("the store cut the result short at its row limit (Virtuoso: raise "
-                             "ResultSetMaxRows)", code="result_truncated")
+            if cut is None:
+                raise StoreError("the store cut the result short at its row limit (Virtuoso: raise "
+                                 "ResultSetMaxRows)", code="result_truncated")
+            cut.append(True)
         try:
             return response.json()
         except ValueError as exc:
@@ -324,8 +327,29 @@ class SparqlStore(Store):
 
     def select_values(self, query: str, variables: tuple[str, ...],
                       bindings: Bindings | None = None) -> list[tuple[str | None, ...]]:
-        text = bind(query, bindings)
-        solutions = self._select_json(text, self._dataset(text)).get("results", {}).get("bindings", [])
+        """As the base class; a result longer than the server's row limit (Virtuoso sends at most
+        ResultSetMaxRows rows, and never more than 1,048,576 over HTTP) is read again in parts:
+        ranges of the first variable's text, split at the middle of the rows that came (the server
+        can neither sort such a result for pages nor be trusted to page it unsorted)."""
+        return self._values_between(bind(query, bindings), variables, None, None)
+
+    def _values_between(self, text: str, variables: tuple[str, ...], low: str | None, high: str | None,
+                        depth: int = 0) -> list[tuple[str | None, ...]]:
+        cut: list = []
+        rows = self._values(text if low is None and high is None else _between(text, variables, low, high),
+                            variables, cut)
+        if not cut:
+            return rows
+        keys = sorted(row[0] for row in rows if row[0] is not None)
+        middle = keys[len(keys) // 2] if keys else None
+        if middle is None or middle == low or depth >= 40:  # one value fills the limit: no split helps
+            raise StoreError("the store cut the result short at its row limit (Virtuoso: raise "
+                             "ResultSetMaxRows)", code="result_truncated")
+        return (self._values_between(text, variables, low, middle, depth + 1)
+                + self._values_between(text, variables, middle, high, depth + 1))
+
+    def _values(self, text: str, variables: tuple[str, ...], cut: list) -> list[tuple[str | None, ...]]:
+        solutions = self._select_json(text, self._dataset(text), cut).get("results", {}).get("bindings", [])
         return [tuple(None if (term := solution.get(v)) is None else term["value"] for v in variables)
                 for solution in solutions]
 
@@ -594,3 +618,19 @@ def _convert(body: bytes, served: str, wanted: str, form: str) -> bytes:
     except (SyntaxError, ValueError):
         pass
     raise StoreError(f"the store answered in {served}, not {wanted}", code="not_acceptable")
+
+
+_PROLOGUE = re.compile(r"(?is)^((?:\s+|#[^\n]*|(?:PREFIX\s+[^\s:]*:|BASE)\s*<[^>]*>)*)(.*)$")
+
+
+def _between(query: str, variables: tuple[str, ...], low: str | None, high: str | None) -> str:
+    """``query`` (a SELECT of ``variables``) as a subquery, only its rows whose first variable's text
+    is at least ``low`` and below ``high`` (rows without it go with the first range)."""
+    prologue, select = _PROLOGUE.match(query).groups()
+    key = f"STR(?{variables[0]})"
+    if low is None:
+        condition = f"!BOUND(?{variables[0]}) || {key} < {Literal(high).n3()}"
+    else:
+        condition = f"{key} >= {Literal(low).n3()}" + (f" && {key} < {Literal(high).n3()}" if high is not None else "")
+    names = " ".join(f"?{v}" for v in variables)
+    return f"{prologue}SELECT {names} WHERE {{ {{ {select} }} FILTER({condition}) }}"
