@@ -183,6 +183,11 @@ class OxigraphStore(Store):
         finally:
             self._store.flush()
             self._store.remove_graph(marker)
+        if fmt == ox.RdfFormat.N_TRIPLES:
+            # many small bulk loads leave many files for every read to look through (at 100k, a
+            # rebuild comparing such a graph subject by subject wrote in 52 s, 31 s after merging
+            # them, which took 8 s)
+            self._store.optimize()
 
     def _bulk_load_in_chunks(self, target, source: bytes | Path) -> None:
         """N-Triples in chunks of ``BULK_CHUNK`` lines: pyoxigraph's bulk loader buffers ~1M quads
