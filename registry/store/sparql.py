@@ -310,8 +310,7 @@ class SparqlStore(Store):
         response = self._post_query(query, JSON_RESULTS, extra=extra)
         if response.headers.get("X-SPARQL-MaxRows"):  # Virtuoso cut the result at ResultSetMaxRows
             if cut is None:
-                raise StoreError("the store cut the result short at its row limit (Virtuoso: raise "
-                                 "ResultSetMaxRows)", code="result_truncated")
+                raise _cut_short()
             cut.append(True)
         try:
             return response.json()
@@ -343,8 +342,7 @@ class SparqlStore(Store):
         keys = sorted(row[0] for row in rows if row[0] is not None)
         middle = keys[len(keys) // 2] if keys else None
         if middle is None or middle == low or depth >= 40:  # one value fills the limit: no split helps
-            raise StoreError("the store cut the result short at its row limit (Virtuoso: raise "
-                             "ResultSetMaxRows)", code="result_truncated")
+            raise _cut_short()
         return (self._values_between(text, variables, low, middle, depth + 1)
                 + self._values_between(text, variables, middle, high, depth + 1))
 
@@ -618,6 +616,11 @@ def _convert(body: bytes, served: str, wanted: str, form: str) -> bytes:
     except (SyntaxError, ValueError):
         pass
     raise StoreError(f"the store answered in {served}, not {wanted}", code="not_acceptable")
+
+
+def _cut_short() -> StoreError:
+    return StoreError("the store cut the result short at its row limit (Virtuoso: raise ResultSetMaxRows)",
+                      code="result_truncated")
 
 
 _PROLOGUE = re.compile(r"(?is)^((?:\s+|#[^\n]*|(?:PREFIX\s+[^\s:]*:|BASE)\s*<[^>]*>)*)(.*)$")
