@@ -176,11 +176,12 @@ def search(store: Store, settings: Settings, request: SearchRequest,
         klass = settings.iris.CC.Network if request.kind == "network" else settings.iris.CC.CitizenCollective
         # until the indexes are built for the store as it is now (a build at 1M takes ~40 s), the
         # SPARQL queries answer: a request never waits for a build
-        named = _name_query(request) and names.current(klass) is not None
-        if by_values and (named or facet_index.ready(names, klass)):
+        named = bool(_name_query(request))
+        ready = names.current(klass) is not None if named else facet_index.ready(names, klass)
+        if by_values and ready:
             return _search_by_facets(store, settings, request, names)
         facet_index.build_soon(names, klass)
-        if named:
+        if named and ready:
             return _search_by_index(store, settings, request, names)
     filters, bindings, merged = _filters(request, store, settings)
     klass = "cc:Network" if request.kind == "network" else "cc:CitizenCollective"
